@@ -1,0 +1,2 @@
+import ClosebellCore
+print("bench")

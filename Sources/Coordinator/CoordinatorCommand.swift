@@ -1,0 +1,50 @@
+import ArgumentParser
+import ClosebellCore
+import ClosebellStorage
+import Foundation
+
+/// `coordinator`: plans runs, publishes chunks, aggregates results into PostgreSQL.
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Closebell coordinator: ingest daily files, run predictions across workers, account for every symbol.",
+        discussion: """
+            Reads CLOSEBELL_DATABASE_URL and CLOSEBELL_AMQP_URL when no flag is given
+            (`eval "$(ops/services env)"` sets both for the local servers).
+            """,
+        subcommands: [Migrate.self]
+    )
+}
+
+/// Options shared by subcommands that talk to PostgreSQL.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $CLOSEBELL_DATABASE_URL, else PG* variables).")
+    var databaseURL: String?
+
+    func connect() throws -> PGConnection {
+        try PGConnection(Settings.databaseURL(databaseURL))
+    }
+}
+
+/// Prints one error line and exits with the given code.
+func fail(_ message: String, code: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    exit(code)
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations (idempotent).")
+    @OptionGroup var db: DatabaseOptions
+
+    func run() throws {
+        do {
+            let conn = try db.connect()
+            let applied = try Migrator.migrate(conn)
+            let version = try Migrator.currentVersion(conn)
+            print(applied.isEmpty ? "schema up to date (version \(version))"
+                  : "applied migrations \(applied.map(String.init).joined(separator: ", ")); schema version \(version)")
+        } catch let e as PGError {
+            fail(e.description)
+        }
+    }
+}

@@ -1,0 +1,281 @@
+import CLibPQ
+import Foundation
+
+/// A value bound to a query parameter. Parameters are always sent separately from the SQL
+/// text (PQexecParams), never spliced into it.
+public protocol PGBindable {
+    /// The parameter's text form, or nil for SQL NULL.
+    var pgText: String? { get }
+}
+
+extension String: PGBindable { public var pgText: String? { self } }
+extension Int: PGBindable { public var pgText: String? { String(self) } }
+extension Int64: PGBindable { public var pgText: String? { String(self) } }
+extension Bool: PGBindable { public var pgText: String? { self ? "t" : "f" } }
+extension Double: PGBindable {
+    public var pgText: String? {
+        if isNaN { return "NaN" }
+        if isInfinite { return self > 0 ? "Infinity" : "-Infinity" }
+        return "\(self)"  // shortest round-trip form
+    }
+}
+extension Optional: PGBindable where Wrapped: PGBindable {
+    public var pgText: String? { self?.pgText ?? nil }
+}
+
+/// One PostgreSQL connection over libpq. Not thread-safe: one thread at a time.
+public final class PGConnection {
+    private var conn: OpaquePointer?
+    /// What was used to connect (URL or empty for `PG*` variables); never logged with a password.
+    public let conninfo: String
+
+    /// Connects by URL (`postgresql://user:pass@host:port/db`) or, with an empty string,
+    /// from the standard `PG*` environment variables. Throws one clear line on failure.
+    public init(_ conninfo: String, connectTimeoutSeconds: Int = 5, applicationName: String = "closebell") throws {
+        self.conninfo = conninfo
+        let trimmed = conninfo.trimmingCharacters(in: .whitespaces)
+        if !trimmed.isEmpty, !(trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") || trimmed.contains("=")) {
+            throw PGError(sqlState: nil, message: "malformed database URL '\(PGConnection.redact(trimmed))': expected postgresql://user:pass@host:port/db")
+        }
+        // Keywords are passed separately so the URL's own settings win where it has them.
+        let keys = ["dbname", "connect_timeout", "application_name"]
+        let values = [trimmed, String(connectTimeoutSeconds), applicationName]
+        var kp = keys.map { strdup($0) }, vp = values.map { strdup($0) }
+        kp.append(nil); vp.append(nil)
+        defer { kp.forEach { free($0) }; vp.forEach { free($0) } }
+        let c: OpaquePointer? = kp.withUnsafeBufferPointer { k in
+            vp.withUnsafeBufferPointer { v in
+                k.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: k.count) { kk in
+                    v.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: v.count) { vv in
+                        PQconnectdbParams(kk, vv, trimmed.isEmpty ? 0 : 1)
+                    }
+                }
+            }
+        }
+        guard let c else { throw PGError(sqlState: nil, message: "out of memory connecting to PostgreSQL") }
+        if PQstatus(c) != CONNECTION_OK {
+            let msg = PGConnection.firstLine(String(cString: PQerrorMessage(c)))
+            PQfinish(c)
+            throw PGError(sqlState: "08001", message: "cannot connect to \(PGConnection.redact(trimmed.isEmpty ? "PG* environment" : trimmed)): \(msg)")
+        }
+        conn = c
+        PQsetNoticeProcessor(c, { _, _ in }, nil)
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if let c = conn { PQfinish(c) }
+        conn = nil
+    }
+
+    /// True while the connection is usable.
+    public var isOpen: Bool {
+        guard let c = conn else { return false }
+        return PQstatus(c) == CONNECTION_OK
+    }
+
+    private func live() throws -> OpaquePointer {
+        guard let c = conn, PQstatus(c) == CONNECTION_OK else {
+            throw PGError(sqlState: "08003", message: "connection is closed")
+        }
+        return c
+    }
+
+    // MARK: - Queries
+
+    /// Runs one statement with parameters `$1…$n` and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ params: [any PGBindable] = []) throws -> PGRows {
+        let c = try live()
+        let texts = params.map { $0.pgText }
+        let cstrs: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0)! } }
+        defer { cstrs.forEach { free($0) } }
+        let res: OpaquePointer? = cstrs.withUnsafeBufferPointer { buf in
+            buf.baseAddress.map { base in
+                base.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                    PQexecParams(c, sql, Int32(buf.count), nil, $0, nil, nil, 0)
+                }
+            } ?? PQexecParams(c, sql, 0, nil, nil, nil, nil, 0)
+        }
+        return try consume(res, context: sql)
+    }
+
+    /// Runs one or more statements without parameters (schema scripts).
+    public func execute(_ sql: String) throws {
+        let c = try live()
+        _ = try consume(PQexec(c, sql), context: String(sql.prefix(80)))
+    }
+
+    private func consume(_ res: OpaquePointer?, context: String) throws -> PGRows {
+        guard let res else {
+            throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(conn))), context: PGConnection.shorten(context))
+        }
+        defer { PQclear(res) }
+        switch PQresultStatus(res) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return PGRows(res)
+        default:
+            throw PGConnection.error(res, context: context)
+        }
+    }
+
+    static func error(_ res: OpaquePointer, context: String?) -> PGError {
+        let state = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        let primary = PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            ?? firstLine(String(cString: PQresultErrorMessage(res)))
+        let detail = PQresultErrorField(res, Int32(UInt8(ascii: "D"))).map { " — " + String(cString: $0) } ?? ""
+        return PGError(sqlState: state, message: primary + detail, context: context.map(shorten))
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<R>(_ body: () throws -> R) throws -> R {
+        try execute("BEGIN")
+        do {
+            let r = try body()
+            try execute("COMMIT")
+            return r
+        } catch {
+            if isOpen { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    // MARK: - COPY
+
+    /// Bulk-loads rows with `COPY … FROM STDIN` (text format). `fill` appends encoded rows to
+    /// the writer; data is streamed in blocks, so memory stays bounded. Returns rows copied.
+    @discardableResult
+    public func copyIn(_ copySQL: String, _ fill: (inout PGCopyWriter) throws -> Void) throws -> Int {
+        let c = try live()
+        let res = PQexec(c, copySQL)
+        guard let res else { throw PGError(sqlState: nil, message: "COPY failed to start", context: copySQL) }
+        if PQresultStatus(res) != PGRES_COPY_IN {
+            let e = PGConnection.error(res, context: copySQL)
+            PQclear(res)
+            throw e
+        }
+        PQclear(res)
+        var writer = PGCopyWriter(conn: c)
+        var failure: Error?
+        do { try fill(&writer); try writer.flush() } catch { failure = error }
+        if let failure {
+            _ = PQputCopyEnd(c, "aborted by client")
+            while let r = PQgetResult(c) { PQclear(r) }
+            throw failure
+        }
+        if PQputCopyEnd(c, nil) != 1 {
+            throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(c))), context: copySQL)
+        }
+        var copied = 0
+        var err: PGError?
+        while let r = PQgetResult(c) {
+            if PQresultStatus(r) != PGRES_COMMAND_OK { err = err ?? PGConnection.error(r, context: copySQL) } else {
+                copied = Int(String(cString: PQcmdTuples(r))) ?? 0
+            }
+            PQclear(r)
+        }
+        if let err { throw err }
+        return copied
+    }
+
+    // MARK: - Advisory locks
+
+    /// Tries to take a session-level advisory lock; false if another session holds it.
+    public func tryAdvisoryLock(_ key: Int64) throws -> Bool {
+        try query("SELECT pg_try_advisory_lock($1)", [key]).scalar == "t"
+    }
+
+    /// Releases a session-level advisory lock taken by this session.
+    public func advisoryUnlock(_ key: Int64) throws {
+        try query("SELECT pg_advisory_unlock($1)", [key])
+    }
+
+    // MARK: - Helpers
+
+    static func firstLine(_ s: String) -> String {
+        s.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? s
+    }
+
+    static func shorten(_ s: String) -> String {
+        let one = s.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        return one.count > 120 ? String(one.prefix(117)) + "..." : one
+    }
+
+    /// A URL with its password replaced by `***`.
+    public static func redact(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].lastIndex(of: "@") else { return url }
+        let userinfo = url[schemeEnd.upperBound..<at]
+        guard let colon = userinfo.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+}
+
+/// Encodes rows in COPY text format and streams them to the server in blocks.
+public struct PGCopyWriter {
+    let conn: OpaquePointer
+    var buffer: [UInt8] = []
+    var field = 0
+
+    init(conn: OpaquePointer) {
+        self.conn = conn
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Appends one field (nil = NULL); fields are tab-separated, escaped as COPY requires.
+    public mutating func add(_ value: String?) {
+        if field > 0 { buffer.append(0x09) }
+        field += 1
+        guard let value else { buffer.append(contentsOf: [0x5C, 0x4E]); return }  // \N
+        for b in value.utf8 {
+            switch b {
+            case 0x5C: buffer.append(0x5C); buffer.append(0x5C)
+            case 0x09: buffer.append(0x5C); buffer.append(UInt8(ascii: "t"))
+            case 0x0A: buffer.append(0x5C); buffer.append(UInt8(ascii: "n"))
+            case 0x0D: buffer.append(0x5C); buffer.append(UInt8(ascii: "r"))
+            default: buffer.append(b)
+            }
+        }
+    }
+
+    /// Appends an integer field without going through String.
+    public mutating func add(_ value: Int) {
+        if field > 0 { buffer.append(0x09) }
+        field += 1
+        var v = value
+        if v < 0 { buffer.append(UInt8(ascii: "-")); v = -v }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[n] = UInt8(48 + v % 10); v /= 10; n += 1 } while v > 0
+            for i in stride(from: n - 1, through: 0, by: -1) { buffer.append(d[i]) }
+        }
+    }
+
+    /// Appends a double with full round-trip precision.
+    public mutating func add(_ value: Double) {
+        add(value.pgText)
+    }
+
+    /// Ends the current row.
+    public mutating func endRow() throws {
+        buffer.append(0x0A)
+        field = 0
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    mutating func flush() throws {
+        guard !buffer.isEmpty else { return }
+        let rc = buffer.withUnsafeBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
+        }
+        if rc != 1 {
+            throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(conn))), context: "COPY data")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

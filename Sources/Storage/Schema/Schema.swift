@@ -1,0 +1,129 @@
+/// Closebell's PostgreSQL schema, as an ordered list of migrations.
+///
+/// Tables analysts rely on (`predictions`, `runs`, `ohlcv`) keep their column names stable;
+/// see `docs/schema.md`.
+public enum Schema {
+    /// The role analysts log in through (or `SET ROLE` to): may read every table, write none.
+    public static let analystRole = "closebell_analyst"
+
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "market data", sql: """
+            CREATE TABLE ingested_files (
+                file_name     text PRIMARY KEY,
+                market        text NOT NULL,
+                trading_date  date NOT NULL,
+                checksum      text NOT NULL,
+                rows_loaded   integer NOT NULL,
+                rows_rejected integer NOT NULL,
+                rows_flagged  integer NOT NULL,
+                ingested_at   timestamptz NOT NULL DEFAULT now(),
+                replaced      boolean NOT NULL DEFAULT false
+            );
+            CREATE TABLE ohlcv (
+                symbol       text NOT NULL,
+                trading_date date NOT NULL,
+                open         double precision NOT NULL,
+                high         double precision NOT NULL,
+                low          double precision NOT NULL,
+                close        double precision NOT NULL,
+                volume       double precision NOT NULL,
+                source_file  text NOT NULL,
+                PRIMARY KEY (symbol, trading_date)
+            );
+            CREATE INDEX ohlcv_by_date ON ohlcv (trading_date);
+            CREATE TABLE ingest_rejects (
+                id          bigserial PRIMARY KEY,
+                file_name   text NOT NULL,
+                line        integer NOT NULL,
+                raw         text NOT NULL,
+                reason      text NOT NULL,
+                rejected_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX ingest_rejects_by_file ON ingest_rejects (file_name);
+            CREATE TABLE data_quality (
+                file_name    text NOT NULL,
+                line         integer NOT NULL,
+                symbol       text NOT NULL,
+                trading_date date NOT NULL,
+                anomaly      text NOT NULL,
+                PRIMARY KEY (symbol, trading_date, anomaly)
+            );
+            CREATE INDEX data_quality_by_file ON data_quality (file_name);
+            """),
+        Migration(version: 2, name: "runs, chunks and predictions", sql: """
+            CREATE TABLE runs (
+                run_id        bigserial PRIMARY KEY,
+                as_of_date    date NOT NULL,
+                status        text NOT NULL CHECK (status IN
+                                ('queued','running','completed','completed_with_failures','failed','cancelled')),
+                progress      double precision NOT NULL DEFAULT 0,
+                message       text,
+                total_symbols integer NOT NULL DEFAULT 0,
+                processed     integer NOT NULL DEFAULT 0,
+                succeeded     integer NOT NULL DEFAULT 0,
+                failed        integer NOT NULL DEFAULT 0,
+                retried       integer NOT NULL DEFAULT 0,
+                created_at    timestamptz NOT NULL DEFAULT now(),
+                started_at    timestamptz,
+                finished_at   timestamptz,
+                error         text,
+                config        jsonb NOT NULL DEFAULT '{}',
+                parent_run_id bigint REFERENCES runs(run_id),
+                coordinator   text
+            );
+            CREATE INDEX runs_by_date ON runs (as_of_date);
+            CREATE TABLE chunks (
+                run_id        bigint NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+                chunk_no      integer NOT NULL,
+                symbols       text[] NOT NULL,
+                status        text NOT NULL CHECK (status IN ('pending','published','done','failed','cancelled')),
+                attempts      integer NOT NULL DEFAULT 0,
+                worker        text,
+                published_at  timestamptz,
+                completed_at  timestamptz,
+                compute_ms    double precision,
+                succeeded     integer NOT NULL DEFAULT 0,
+                failed        integer NOT NULL DEFAULT 0,
+                last_error    text,
+                PRIMARY KEY (run_id, chunk_no)
+            );
+            CREATE TABLE predictions (
+                symbol           text NOT NULL,
+                as_of_date       date NOT NULL,
+                target_date      date NOT NULL,
+                predicted_return double precision NOT NULL,
+                model_kind       text NOT NULL,
+                model_path       text,
+                model_hash       text,
+                is_fallback      boolean NOT NULL,
+                run_id           bigint NOT NULL REFERENCES runs(run_id),
+                chunk_no         integer,
+                predicted_at     timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (symbol, as_of_date)
+            );
+            CREATE INDEX predictions_by_date ON predictions (as_of_date);
+            CREATE TABLE symbol_failures (
+                run_id      bigint NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+                symbol      text NOT NULL,
+                as_of_date  date NOT NULL,
+                chunk_no    integer,
+                stage       text NOT NULL,
+                error       text NOT NULL,
+                attempts    integer NOT NULL DEFAULT 1,
+                failed_at   timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (run_id, symbol, as_of_date)
+            );
+            """),
+        Migration(version: 3, name: "analyst role", sql: """
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'closebell_analyst') THEN
+                    CREATE ROLE closebell_analyst NOLOGIN;
+                END IF;
+            END $$;
+            GRANT USAGE ON SCHEMA public TO closebell_analyst;
+            GRANT SELECT ON ALL TABLES IN SCHEMA public TO closebell_analyst;
+            ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO closebell_analyst;
+            GRANT closebell_analyst TO CURRENT_USER;
+            """),
+    ]
+}
