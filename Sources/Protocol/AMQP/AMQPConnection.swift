@@ -1,6 +1,22 @@
 import CRabbitMQ
 import Foundation
 
+/// Runs `body` with the string as `amqp_bytes_t`, valid only inside `body`.
+func withAMQPBytes<R>(_ a: String, _ body: (amqp_bytes_t) throws -> R) rethrows -> R {
+    var a = a
+    return try a.withUTF8 { ua in
+        try body(amqp_bytes_t(len: ua.count, bytes: UnsafeMutableRawPointer(mutating: ua.baseAddress)))
+    }
+}
+
+func withAMQPBytes<R>(_ a: String, _ b: String, _ body: (amqp_bytes_t, amqp_bytes_t) throws -> R) rethrows -> R {
+    try withAMQPBytes(a) { x in try withAMQPBytes(b) { y in try body(x, y) } }
+}
+
+func withAMQPBytes<R>(_ a: String, _ b: String, _ c: String, _ body: (amqp_bytes_t, amqp_bytes_t, amqp_bytes_t) throws -> R) rethrows -> R {
+    try withAMQPBytes(a, b) { x, y in try withAMQPBytes(c) { z in try body(x, y, z) } }
+}
+
 /// One AMQP 0-9-1 connection to RabbitMQ, over rabbitmq-c.
 ///
 /// rabbitmq-c is not thread-safe and services heartbeats only inside its own calls, so a
@@ -98,7 +114,7 @@ public final class AMQPConnection {
         let st = try live()
         let ch = AMQPConnection.controlChannel
         try openChannel(ch)
-        _ = amqp_exchange_declare(st, ch, amqp_cstring_bytes(name), amqp_cstring_bytes(type), 0, durable ? 1 : 0, 0, 0, amqp_empty_table)
+        withAMQPBytes(name, type) { n, t in _ = amqp_exchange_declare(st, ch, n, t, 0, durable ? 1 : 0, 0, 0, amqp_empty_table) }
         try checkRPC(channel: ch, "declare exchange '\(name)'")
     }
 
@@ -109,7 +125,7 @@ public final class AMQPConnection {
         let ch = AMQPConnection.controlChannel
         try openChannel(ch)
         AMQPTableCodec.withTable(arguments) { table in
-            _ = amqp_queue_declare(st, ch, amqp_cstring_bytes(name), 0, durable ? 1 : 0, 0, 0, table)
+            withAMQPBytes(name) { n in _ = amqp_queue_declare(st, ch, n, 0, durable ? 1 : 0, 0, 0, table) }
         }
         try checkRPC(channel: ch, "declare queue '\(name)'")
     }
@@ -119,7 +135,7 @@ public final class AMQPConnection {
         let st = try live()
         let ch = AMQPConnection.controlChannel
         try openChannel(ch)
-        _ = amqp_queue_bind(st, ch, amqp_cstring_bytes(queue), amqp_cstring_bytes(exchange), amqp_cstring_bytes(routingKey), amqp_empty_table)
+        withAMQPBytes(queue, exchange, routingKey) { q, e, k in _ = amqp_queue_bind(st, ch, q, e, k, amqp_empty_table) }
         try checkRPC(channel: ch, "bind queue '\(queue)' to '\(exchange)'")
     }
 
@@ -129,7 +145,7 @@ public final class AMQPConnection {
         let st = try live()
         let ch = AMQPConnection.controlChannel
         try openChannel(ch)
-        guard let ok = amqp_queue_declare(st, ch, amqp_cstring_bytes(name), 1, 0, 0, 0, amqp_empty_table) else {
+        guard let ok = withAMQPBytes(name, { n in amqp_queue_declare(st, ch, n, 1, 0, 0, 0, amqp_empty_table) }) else {
             try checkRPC(channel: ch, "inspect queue '\(name)'")
             throw AMQPError(.library, "inspect queue '\(name)': no reply")
         }
@@ -142,7 +158,7 @@ public final class AMQPConnection {
         let st = try live()
         let ch = AMQPConnection.controlChannel
         try openChannel(ch)
-        guard let ok = amqp_queue_purge(st, ch, amqp_cstring_bytes(name)) else {
+        guard let ok = withAMQPBytes(name, { n in amqp_queue_purge(st, ch, n) }) else {
             try checkRPC(channel: ch, "purge queue '\(name)'")
             return 0
         }
@@ -154,7 +170,7 @@ public final class AMQPConnection {
         let st = try live()
         let ch = AMQPConnection.controlChannel
         try openChannel(ch)
-        _ = amqp_queue_delete(st, ch, amqp_cstring_bytes(name), 0, 0)
+        withAMQPBytes(name) { n in _ = amqp_queue_delete(st, ch, n, 0, 0) }
         try checkRPC(channel: ch, "delete queue '\(name)'")
     }
 
@@ -163,7 +179,7 @@ public final class AMQPConnection {
         let st = try live()
         let ch = AMQPConnection.controlChannel
         try openChannel(ch)
-        _ = amqp_exchange_delete(st, ch, amqp_cstring_bytes(name), 0)
+        withAMQPBytes(name) { n in _ = amqp_exchange_delete(st, ch, n, 0) }
         try checkRPC(channel: ch, "delete exchange '\(name)'")
     }
 
@@ -191,10 +207,8 @@ public final class AMQPConnection {
         withProperties(properties) { props in
             body.withUnsafeBytes { raw in
                 let bytes = amqp_bytes_t(len: raw.count, bytes: UnsafeMutableRawPointer(mutating: raw.baseAddress))
-                rc = exchange.withCString { ex in
-                    routingKey.withCString { rk in
-                        amqp_basic_publish(st, channel, amqp_cstring_bytes(ex), amqp_cstring_bytes(rk), mandatory ? 1 : 0, 0, props, bytes)
-                    }
+                rc = withAMQPBytes(exchange, routingKey) { ex, rk in
+                    amqp_basic_publish(st, channel, ex, rk, mandatory ? 1 : 0, 0, props, bytes)
                 }
             }
         }
@@ -252,7 +266,7 @@ public final class AMQPConnection {
     public func consume(channel: UInt16, queue: String) throws -> String {
         let st = try live()
         try openChannel(channel)
-        guard let ok = amqp_basic_consume(st, channel, amqp_cstring_bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table) else {
+        guard let ok = withAMQPBytes(queue, { q in amqp_basic_consume(st, channel, q, amqp_empty_bytes, 0, 0, 0, amqp_empty_table) }) else {
             try checkRPC(channel: channel, "consume queue '\(queue)'")
             throw AMQPError(.library, "consume queue '\(queue)': no reply")
         }
@@ -421,7 +435,7 @@ public final class AMQPConnection {
         let id = properties.messageId.map { strdup($0)! }
         let type = properties.type.map { strdup($0)! }
         let ct = properties.contentType.map { strdup($0)! }
-        defer { id.map { free($0) }; type.map { free($0) }; ct.map { free($0) } }
+        defer { id.map { free($0) }; type.map { free($0) }; ct.map { free($0) } }  // outlive the call below
         if let id { props._flags |= CLOSEBELL_PROP_MESSAGE_ID; props.message_id = amqp_cstring_bytes(id) }
         if let type { props._flags |= CLOSEBELL_PROP_TYPE; props.type = amqp_cstring_bytes(type) }
         if let ct { props._flags |= CLOSEBELL_PROP_CONTENT_TYPE; props.content_type = amqp_cstring_bytes(ct) }

@@ -1,0 +1,48 @@
+import ClosebellCore
+import ClosebellProtocol
+import ClosebellStorage
+import Foundation
+import Testing
+
+/// The real servers the integration tests run against, started by `ops/services`.
+enum TestServers {
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var amqpURLString: String {
+        guard let v = Settings.env(Settings.amqpURLVariable) else {
+            fatalError("CLOSEBELL_AMQP_URL is not set: run the tests with ops/test, which starts the servers")
+        }
+        return v
+    }
+
+    static var databaseURL: String {
+        guard let v = Settings.env(Settings.databaseURLVariable) else {
+            fatalError("CLOSEBELL_DATABASE_URL is not set: run the tests with ops/test, which starts the servers")
+        }
+        return v
+    }
+
+    static var amqpURL: AMQPURL { try! AMQPURL(amqpURLString) }
+
+    static func connectAMQP() throws -> AMQPConnection { try AMQPConnection(url: amqpURL, heartbeatSeconds: 10) }
+
+    static func connectDB() throws -> PGConnection { try PGConnection(databaseURL) }
+
+    /// A topology with names no other test uses.
+    static func uniqueTopology(deliveryLimit: Int = 3) -> ClosebellTopology {
+        ClosebellTopology(prefix: "test-\(UUID().uuidString.prefix(8).lowercased())", deliveryLimit: deliveryLimit)
+    }
+
+    /// Deletes a test topology's queues and exchanges.
+    static func remove(_ t: ClosebellTopology) {
+        guard let c = try? connectAMQP() else { return }
+        for q in t.watchedQueues { try? c.deleteQueue(q) }
+        for e in [t.exchange, t.deadLetterExchange, t.controlExchange] { try? c.deleteExchange(e) }
+    }
+
+    /// Runs `ops/services <verb>` (e.g. `restart-broker`) and waits for it.
+    @discardableResult
+    static func services(_ verb: String) throws -> Int32 {
+        try ChildProcess.run(root.appendingPathComponent("ops/services").path, [verb], outputPath: "/dev/null")
+    }
+}
