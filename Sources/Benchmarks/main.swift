@@ -1,2 +1,11 @@
-import ClosebellCore
-print("bench")
+import ArgumentParser
+
+/// `closebell-bench`: release-mode benchmarks that print numbers (never timed tests).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "closebell-bench",
+        abstract: "Closebell benchmarks. Build with -c release.",
+        subcommands: [TransportBench.self, CoreBench.self])
+}
+
+Bench.main()

@@ -1,0 +1,2 @@
+import ArgumentParser
+struct CoreBench: ParsableCommand { static let configuration = CommandConfiguration(commandName: "core") }
