@@ -4,6 +4,7 @@ import ClosebellStorage
 import Foundation
 
 /// `coordinator`: plans runs, publishes chunks, aggregates results into PostgreSQL.
+@main
 struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
@@ -12,7 +13,7 @@ struct CoordinatorCommand: ParsableCommand {
             Reads CLOSEBELL_DATABASE_URL and CLOSEBELL_AMQP_URL when no flag is given
             (`eval "$(ops/services env)"` sets both for the local servers).
             """,
-        subcommands: [Migrate.self]
+        subcommands: [Migrate.self, SampleData.self]
     )
 }
 

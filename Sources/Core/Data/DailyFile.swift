@@ -1,0 +1,214 @@
+import Foundation
+
+/// A daily file's name: `<market>_YYYYMMDD.csv` (for NEPSE, `nepse_20240131.csv`).
+public struct DailyFileName: Sendable, Equatable {
+    public let market: String
+    public let day: Day
+
+    /// Parses a file name (a path's last component); nil when it is not a daily file.
+    public init?(_ fileName: String) {
+        let base = (fileName as NSString).lastPathComponent
+        guard base.hasSuffix(".csv"), let us = base.lastIndex(of: "_") else { return nil }
+        let market = String(base[..<us])
+        let digits = base[base.index(after: us)..<base.index(base.endIndex, offsetBy: -4)]
+        guard !market.isEmpty, let day = Day(compact: digits) else { return nil }
+        self.market = market
+        self.day = day
+    }
+
+    public init(market: String, day: Day) {
+        self.market = market
+        self.day = day
+    }
+
+    public var fileName: String { "\(market)_\(day.compact).csv" }
+}
+
+/// A file that cannot be read at all (unreadable, not a daily file name, wrong header).
+public struct DataFileError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let line: Int?
+    public let reason: String
+
+    public var description: String {
+        if let line { return "\(file):\(line): \(reason)" }
+        return "\(file): \(reason)"
+    }
+}
+
+/// One parsed daily file: the rows that load, the rows rejected and the anomalies flagged.
+public struct DailyFile: Sendable {
+    public let fileName: String
+    public let name: DailyFileName
+    /// Usable rows, in file order.
+    public var bars: [Bar]
+    /// Line number of each bar in `bars`.
+    public var lines: [Int]
+    public var rejects: [RejectedRow]
+    public var anomalies: [Anomaly]
+}
+
+/// Reads and validates daily CSV files (`Date,Symbol,Open,High,Low,Close,Volume`).
+///
+/// Every row either loads or is rejected with file, line, raw text and reason; a bad row never
+/// stops the good ones. Rows whose prices are inconsistent (Open or Close outside [Low, High],
+/// Low > High) load and are flagged, or are rejected in strict mode.
+public struct DailyFileParser: Sendable {
+    /// Reject anomalous rows instead of flagging them.
+    public var strict: Bool
+
+    public static let columns = ["Date", "Symbol", "Open", "High", "Low", "Close", "Volume"]
+
+    public init(strict: Bool = false) { self.strict = strict }
+
+    /// Reads and parses a file from disk.
+    public func parse(path: String) throws -> DailyFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataFileError(file: path, line: nil, reason: "cannot read file")
+        }
+        return try parse(bytes: [UInt8](data), fileName: (path as NSString).lastPathComponent)
+    }
+
+    /// Parses a file's bytes; `fileName` gives the market and day.
+    public func parse(bytes: [UInt8], fileName: String) throws -> DailyFile {
+        guard let name = DailyFileName(fileName) else {
+            throw DataFileError(file: fileName, line: nil, reason: "not a daily file name: expected <market>_YYYYMMDD.csv")
+        }
+        return try bytes.withUnsafeBufferPointer { try parse(buffer: $0, fileName: fileName, name: name) }
+    }
+
+    private func parse(buffer b: UnsafeBufferPointer<UInt8>, fileName: String, name: DailyFileName) throws -> DailyFile {
+        var out = DailyFile(fileName: fileName, name: name, bars: [], lines: [], rejects: [], anomalies: [])
+        out.bars.reserveCapacity(b.count / 48)
+        out.lines.reserveCapacity(b.count / 48)
+        var seen: [String: Int] = [:]
+        var pos = 0
+        if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { pos = 3 }  // UTF-8 BOM
+        var lineNo = 0
+        var columnIndex: [Int]? = nil  // file column -> canonical column
+        var fieldStarts = [Int](repeating: 0, count: 16), fieldEnds = [Int](repeating: 0, count: 16)
+        while pos < b.count {
+            lineNo += 1
+            var end = pos
+            while end < b.count, b[end] != 0x0A { end += 1 }
+            let next = end + 1
+            var lineEnd = end
+            if lineEnd > pos, b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            defer { pos = next }
+            // Blank lines carry nothing and are skipped.
+            var blank = true
+            for k in pos..<lineEnd where b[k] != 0x20 && b[k] != 0x09 { blank = false; break }
+            if blank { continue }
+
+            // Split on commas (fields are never quoted in these files; quotes are stripped).
+            var nf = 0, start = pos
+            for k in pos...lineEnd {
+                if k == lineEnd || b[k] == 0x2C {
+                    if nf < 16 { fieldStarts[nf] = start; fieldEnds[nf] = k }
+                    nf += 1
+                    start = k + 1
+                }
+            }
+            func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+                var s = fieldStarts[i], e = fieldEnds[i]
+                while s < e, b[s] == 0x20 || b[s] == 0x09 { s += 1 }
+                while e > s, b[e - 1] == 0x20 || b[e - 1] == 0x09 { e -= 1 }
+                if e - s >= 2, b[s] == 0x22, b[e - 1] == 0x22 { s += 1; e -= 1 }
+                return UnsafeBufferPointer(rebasing: b[s..<e])
+            }
+            func raw() -> String { String(decoding: UnsafeBufferPointer(rebasing: b[pos..<lineEnd]), as: UTF8.self) }
+
+            guard let cols = columnIndex else {
+                // Header: the seven columns, in any order.
+                let names = (0..<min(nf, 16)).map { String(decoding: field($0), as: UTF8.self) }
+                var map = [Int](repeating: -1, count: 7)
+                for (i, n) in names.enumerated() {
+                    if let c = DailyFileParser.columns.firstIndex(of: n) { map[c] = i }
+                }
+                let missing = DailyFileParser.columns.enumerated().filter { map[$0.offset] < 0 }.map(\.element)
+                if !missing.isEmpty || nf != 7 {
+                    throw DataFileError(file: fileName, line: lineNo,
+                                        reason: "bad header '\(raw())': expected \(DailyFileParser.columns.joined(separator: ","))")
+                }
+                columnIndex = map
+                continue
+            }
+            func reject(_ reason: String) {
+                out.rejects.append(RejectedRow(file: fileName, line: lineNo, raw: raw(), reason: reason))
+            }
+            if nf != 7 { reject("expected 7 fields, got \(nf)"); continue }
+            // Missing fields first, so the reason names the column.
+            var missingField: String? = nil
+            for c in 0..<7 where field(cols[c]).isEmpty { missingField = DailyFileParser.columns[c]; break }
+            if let m = missingField { reject("missing field \(m)"); continue }
+
+            let dateField = field(cols[0])
+            guard let day = Day.parseISO(dateField) else {
+                reject("unparsable Date '\(String(decoding: dateField, as: UTF8.self))': expected YYYY-MM-DD"); continue
+            }
+            if day != name.day { reject("Date \(day) does not match the file's day \(name.day)"); continue }
+            var values = (0.0, 0.0, 0.0, 0.0, 0.0)
+            var bad: String? = nil
+            withUnsafeMutableBytes(of: &values) { raw in
+                let v = raw.bindMemory(to: Double.self)
+                for k in 0..<5 {
+                    let f = field(cols[2 + k])
+                    if let x = DecimalParser.parse(f) { v[k] = x } else {
+                        bad = "unparsable \(DailyFileParser.columns[2 + k]) '\(String(decoding: f, as: UTF8.self))'"
+                        return
+                    }
+                }
+            }
+            if let bad { reject(bad); continue }
+            let (open, high, low, close, volume) = values
+            if open <= 0 || high <= 0 || low <= 0 || close <= 0 {
+                let which = [("Open", open), ("High", high), ("Low", low), ("Close", close)].first { $0.1 <= 0 }!
+                reject("non-positive \(which.0) \(which.1)"); continue
+            }
+            if volume < 0 { reject("negative Volume \(volume)"); continue }
+            let symbol = String(decoding: field(cols[1]), as: UTF8.self)
+            if let first = seen[symbol] { reject("duplicate symbol \(symbol) (first at line \(first))"); continue }
+
+            var kinds: [Anomaly.Kind] = []
+            if low > high { kinds.append(.lowAboveHigh) }
+            if open < low || open > high { kinds.append(.openOutsideRange) }
+            if close < low || close > high { kinds.append(.closeOutsideRange) }
+            if !kinds.isEmpty {
+                if strict { reject("strict mode: " + kinds.map(\.rawValue).joined(separator: ", ")); continue }
+                for k in kinds { out.anomalies.append(Anomaly(file: fileName, line: lineNo, symbol: symbol, day: day, kind: k)) }
+            }
+            seen[symbol] = lineNo
+            out.bars.append(Bar(symbol: symbol, day: day, open: open, high: high, low: low, close: close, volume: volume))
+            out.lines.append(lineNo)
+        }
+        if columnIndex == nil { throw DataFileError(file: fileName, line: nil, reason: "empty file: no header") }
+        return out
+    }
+}
+
+/// Finds daily files in folders or lists of paths.
+public enum DailyFiles {
+    /// Every daily file (`*_YYYYMMDD.csv`) in the given folders and files, sorted by day then name.
+    public static func list(_ paths: [String]) throws -> [String] {
+        var out: [String] = []
+        let fm = FileManager.default
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                throw DataFileError(file: p, line: nil, reason: "no such file or folder")
+            }
+            if isDir.boolValue {
+                for f in try fm.contentsOfDirectory(atPath: p) where DailyFileName(f) != nil {
+                    out.append((p as NSString).appendingPathComponent(f))
+                }
+            } else {
+                out.append(p)
+            }
+        }
+        return out.sorted {
+            let a = DailyFileName($0), b = DailyFileName($1)
+            if let a, let b, a.day != b.day { return a.day < b.day }
+            return $0 < $1
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// One symbol's prediction for an as-of day.
+public struct Prediction: Sendable, Equatable, Codable {
+    public let symbol: String
+    public let asOf: Day
+    public let target: Day
+    public let value: Double
+    public let model: ModelIdentity
+    public var isFallback: Bool { model.kind == .fallback }
+}
+
+/// Why a symbol got no prediction: the stage that failed and the reason.
+public struct SymbolFailure: Error, Sendable, Equatable, Codable, CustomStringConvertible {
+    /// `data`, `features`, `model` or `predict`.
+    public let stage: String
+    public let error: String
+    public init(stage: String, error: String) {
+        self.stage = stage
+        self.error = error
+    }
+    public var description: String { "\(stage): \(error)" }
+}
+
+/// Features and inference for one symbol at a time: the worker's brain, usable offline.
+public struct Predictor: Sendable {
+    public let engine: FeatureEngine
+    public let store: ModelStore
+    public let calendar: TradingCalendar
+    /// Returns averaged by the fallback.
+    public static let fallbackWindow = 20
+
+    public init(store: ModelStore, engine: FeatureEngine = FeatureEngine(), calendar: TradingCalendar = .nepse) {
+        self.engine = engine
+        self.store = store
+        self.calendar = calendar
+    }
+
+    /// Rows of history a prediction needs (features' look-back, and the fallback's 20 returns).
+    public var window: Int { max(engine.window, Predictor.fallbackWindow + 1) }
+
+    /// Predicts `series.symbol` as of `day` from its history up to that day. The series may
+    /// hold only the last ``window`` rows.
+    public func predict(_ series: SymbolSeries, asOf day: Day) -> Result<Prediction, SymbolFailure> {
+        guard let last = series.index(of: day) else {
+            return .failure(SymbolFailure(stage: "data", error: "no row for \(series.symbol) on \(day)"))
+        }
+        let s = series.slice(max(0, last + 1 - window)..<(last + 1))
+        let m = engine.compute(s)
+        let r = m.rowCount - 1
+        guard m.isComplete(row: r) else {
+            let missing = (0..<m.columnCount).filter { m.value(row: r, column: $0).isNaN }.map { m.names[$0] }
+            return .failure(SymbolFailure(stage: "features",
+                error: "insufficient history: \(series.count) rows up to \(day); \(missing.joined(separator: ", ")) undefined"))
+        }
+        let choice: ModelChoice
+        do { choice = try store.resolve(symbol: series.symbol) } catch {
+            return .failure(SymbolFailure(stage: "model", error: "\(error)"))
+        }
+        let target = calendar.nextTradingDay(after: day)
+        switch choice {
+        case .fallback:
+            let v = Predictor.fallback(close: s.close)
+            return .success(Prediction(symbol: series.symbol, asOf: day, target: target, value: v, model: .fallback))
+        case .model(let lm):
+            let v = m.values.withUnsafeBufferPointer { lm.predict(row: UnsafeBufferPointer(rebasing: $0[(r * m.columnCount)..<((r + 1) * m.columnCount)])) }
+            guard v.isFinite else {
+                return .failure(SymbolFailure(stage: "predict", error: "model \(lm.identity.path ?? "?") produced \(v)"))
+            }
+            return .success(Prediction(symbol: series.symbol, asOf: day, target: target, value: v, model: lm.identity))
+        }
+    }
+
+    /// Mean of the last 20 returns (`Return.tail(20).mean()`, NaN skipped).
+    public static func fallback(close: [Double]) -> Double {
+        let n = close.count
+        guard n >= 2 else { return .nan }
+        var sum = 0.0, count = 0
+        for i in max(1, n - fallbackWindow)..<n {
+            sum += (close[i] / close[i - 1] - 1) * 100
+            count += 1
+        }
+        return sum / Double(count)
+    }
+}
