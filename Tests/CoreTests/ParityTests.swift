@@ -144,6 +144,17 @@ struct ParityTests {
             if want != 0 { worst = max(worst, abs(got - want) / abs(want)) }
         }
         if model.identity.kind != .linear { #expect(withNaN > 1000) }
+        // The blocked batch path (many rows at once) must give the same numbers as row by row.
+        let ids = expected.rows.map { $0[0] }
+        let flat = ids.flatMap { vectors[$0]! }
+        var batch = [Double](repeating: .nan, count: ids.count)
+        flat.withUnsafeBufferPointer { x in
+            batch.withUnsafeMutableBufferPointer { o in model.predictBatch(rows: x, width: engineNames.count, count: ids.count, into: o) }
+        }
+        for (i, id) in ids.enumerated() {
+            let single = vectors[id]!.withUnsafeBufferPointer { model.predict(row: $0) }
+            if batch[i] != single { Issue.record("\(file) row \(id): batch \(batch[i]) vs single \(single)"); break }
+        }
         print("\(file): \(expected.rows.count) predictions, worst relative error \(worst)")
     }
 }

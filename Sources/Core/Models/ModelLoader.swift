@@ -7,6 +7,17 @@ public struct LoadedModel: Sendable {
     /// For each of the model's features, its column in the feature engine's output.
     public let columns: [Int]
 
+    /// Scores many full feature rows (engine column order, row-major, `width` columns each).
+    public func predictBatch(rows x: UnsafeBufferPointer<Double>, width: Int, count: Int, into out: UnsafeMutableBufferPointer<Double>) {
+        let m = columns.count
+        let identityOrder = columns == Array(0..<m) && m == width
+        if identityOrder { model.predictBatch(x, rows: count, into: out); return }
+        let packed = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, count * m))
+        defer { packed.deallocate() }
+        for r in 0..<count { for (i, c) in columns.enumerated() { packed[r * m + i] = x[r * width + c] } }
+        model.predictBatch(UnsafeBufferPointer(packed), rows: count, into: out)
+    }
+
     /// Scores a full feature row (engine column order).
     public func predict(row: UnsafeBufferPointer<Double>) -> Double {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: columns.count) { x in

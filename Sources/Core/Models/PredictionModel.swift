@@ -12,10 +12,18 @@ public protocol PredictionModel: Sendable {
     var featureNames: [String] { get }
     /// Predicts from a vector in `featureNames` order; NaN means missing.
     func predict(_ x: UnsafeBufferPointer<Double>) -> Double
+    /// Scores `rows` vectors stored row-major in `featureNames` order (blocked where it pays).
+    func predictBatch(_ x: UnsafeBufferPointer<Double>, rows: Int, into out: UnsafeMutableBufferPointer<Double>)
 }
 
 extension PredictionModel {
     public func predict(_ x: [Double]) -> Double { x.withUnsafeBufferPointer { predict($0) } }
+
+    /// Scores `rows` vectors stored row-major in `featureNames` order.
+    public func predictBatch(_ x: UnsafeBufferPointer<Double>, rows: Int, into out: UnsafeMutableBufferPointer<Double>) {
+        let w = featureNames.count
+        for r in 0..<rows { out[r] = predict(UnsafeBufferPointer(rebasing: x[(r * w)..<((r + 1) * w)])) }
+    }
 }
 
 /// Which model produced a prediction: kind, file and content hash (SHA-256).
