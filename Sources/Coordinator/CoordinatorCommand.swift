@@ -13,7 +13,7 @@ struct CoordinatorCommand: ParsableCommand {
             Reads CLOSEBELL_DATABASE_URL and CLOSEBELL_AMQP_URL when no flag is given
             (`eval "$(ops/services env)"` sets both for the local servers).
             """,
-        subcommands: [Migrate.self, SampleData.self]
+        subcommands: [Migrate.self, Ingest.self, RunCommand.self, Status.self, Cancel.self, Retry.self, SampleData.self]
     )
 }
 

@@ -12,7 +12,8 @@ struct WorkerCommand: ParsableCommand {
             SIGTERM, finishing the chunk in hand. The other subcommands work offline, on daily CSV
             files, with no broker or database.
             """,
-        subcommands: [Features.self, Predict.self, Train.self])
+        subcommands: [Consume.self, Features.self, Predict.self, Train.self],
+        defaultSubcommand: Consume.self)
 }
 
 /// Prints one error line to stderr and exits.

@@ -1,5 +1,5 @@
 /// One symbol's daily history, sorted by day, stored column by column.
-public struct SymbolSeries: Sendable, Equatable {
+public struct SymbolSeries: Sendable, Equatable, Codable {
     public let symbol: String
     public var days: [Day]
     public var open: [Double]

@@ -120,12 +120,13 @@ public final class AMQPConnection {
 
     /// Declares a queue with arguments (`x-queue-type`, `x-delivery-limit`, …). Idempotent when
     /// the arguments match; the broker refuses (406) a re-declaration with different arguments.
-    public func declareQueue(_ name: String, durable: Bool = true, arguments: [String: AMQPValue] = [:]) throws {
+    public func declareQueue(_ name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
+                             arguments: [String: AMQPValue] = [:]) throws {
         let st = try live()
         let ch = AMQPConnection.controlChannel
         try openChannel(ch)
         AMQPTableCodec.withTable(arguments) { table in
-            withAMQPBytes(name) { n in _ = amqp_queue_declare(st, ch, n, 0, durable ? 1 : 0, 0, 0, table) }
+            withAMQPBytes(name) { n in _ = amqp_queue_declare(st, ch, n, 0, durable ? 1 : 0, exclusive ? 1 : 0, autoDelete ? 1 : 0, table) }
         }
         try checkRPC(channel: ch, "declare queue '\(name)'")
     }
@@ -286,6 +287,17 @@ public final class AMQPConnection {
             }
             try readFrame(timeoutSeconds: remaining)
             if let d = popBuffered() { return d }
+        }
+    }
+
+    /// Reads frames for up to `timeoutSeconds` without handing out deliveries: services
+    /// heartbeats and confirms while the owning thread waits for other work (a computation).
+    public func service(timeoutSeconds: Double) throws {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return }
+            try readFrame(timeoutSeconds: remaining)
         }
     }
 

@@ -72,6 +72,7 @@ public enum Schema {
                 coordinator   text
             );
             CREATE INDEX runs_by_date ON runs (as_of_date);
+            CREATE UNIQUE INDEX one_active_run_per_date ON runs (as_of_date) WHERE status IN ('queued', 'running');
             CREATE TABLE chunks (
                 run_id        bigint NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
                 chunk_no      integer NOT NULL,
@@ -85,6 +86,7 @@ public enum Schema {
                 succeeded     integer NOT NULL DEFAULT 0,
                 failed        integer NOT NULL DEFAULT 0,
                 last_error    text,
+                retry_at      timestamptz,
                 PRIMARY KEY (run_id, chunk_no)
             );
             CREATE TABLE predictions (

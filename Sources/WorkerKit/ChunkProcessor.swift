@@ -1,0 +1,42 @@
+import ClosebellCore
+import ClosebellProtocol
+import Foundation
+
+/// Turns a chunk into a result: features and inference for each symbol. A symbol that fails
+/// is reported with its stage and error and never fails the chunk.
+public final class ChunkProcessor: @unchecked Sendable {
+    public let workerId: String
+    private let lock = NSLock()
+    private var stores: [String: ModelStore] = [:]
+
+    public init(workerId: String) { self.workerId = workerId }
+
+    /// The model store for a folder, cached so each model file is read once per worker.
+    func store(_ root: String) -> ModelStore {
+        lock.lock(); defer { lock.unlock() }
+        if let s = stores[root] { return s }
+        let s = ModelStore(root: root)
+        stores[root] = s
+        return s
+    }
+
+    public func process(_ chunk: ChunkMessage) -> ResultMessage {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let calendar = TradingCalendar(weekdays: Set(chunk.tradingWeekdays.isEmpty ? [0, 1, 2, 3, 4] : chunk.tradingWeekdays))
+        let predictor = Predictor(store: store(chunk.modelStore), calendar: calendar)
+        var items: [ResultMessage.Item] = []
+        var failures: [ResultMessage.Failure] = []
+        items.reserveCapacity(chunk.series.count)
+        for s in chunk.series {
+            switch predictor.predict(s, asOf: chunk.asOf) {
+            case .success(let p):
+                items.append(.init(symbol: p.symbol, value: p.value, target: p.target, model: p.model))
+            case .failure(let f):
+                failures.append(.init(symbol: s.symbol, stage: f.stage, error: f.error))
+            }
+        }
+        let micros = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000)
+        return ResultMessage(runId: chunk.runId, chunkNo: chunk.chunkNo, attempt: chunk.attempt, asOf: chunk.asOf,
+                             worker: workerId, computeMicros: micros, predictions: items, failures: failures)
+    }
+}
