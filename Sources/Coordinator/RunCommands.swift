@@ -78,6 +78,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Model store folder, as the workers see it (default: $CLOSEBELL_MODELS or ./models).") var models: String?
     @Option(help: "Seconds without a result before a chunk is published again.") var timeout = 120.0
     @Option(help: "Attempts per chunk before its symbols are failed.") var maxAttempts = 3
+    @Option(help: "Seconds before the first retry of a failed chunk (doubling each attempt, at most 60).") var backoff = 1.0
     @Option(help: "Folder for per-run log files (default: $CLOSEBELL_LOG_DIR or ./logs).") var logDir: String?
     @Option(help: "Retry of this run (set by `retry`).") var parentRun: Int64?
 
@@ -91,6 +92,7 @@ struct RunCommand: ParsableCommand {
         o.chunkSize = chunkSize
         o.timeoutSeconds = timeout
         o.maxAttempts = maxAttempts
+        o.backoffSeconds = backoff
         o.logDirectory = logDir ?? Settings.env("CLOSEBELL_LOG_DIR") ?? "logs"
         o.parentRunId = parentRun
         o.modelStore = (o.modelStore as NSString).isAbsolutePath ? o.modelStore

@@ -45,7 +45,9 @@ public final class RunCoordinator {
         defer { lock.close() }
         let db = try Database(url: options.databaseURL, logger: logger)
         db.onReconnect = { [options] _ in
-            if let l = self.lockConn, l.isOpen { return }
+            // libpq notices a dead socket only when it is used: ask the lock connection itself.
+            if let l = self.lockConn, l.isOpen, (try? l.query("SELECT 1")) != nil { return }
+            self.lockConn?.close()
             let l = try PGConnection(options.databaseURL)
             guard try l.tryAdvisoryLock(Self.lockKey(options.asOf)) else {
                 throw PGError(sqlState: "55P03", message: "lost the lock for \(options.asOf) to another coordinator during a database outage")

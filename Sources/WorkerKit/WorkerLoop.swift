@@ -116,6 +116,10 @@ public final class WorkerLoop {
         let result = box.get()!
         try c.publish(channel: WorkerLoop.publishChannel, exchange: options.topology.exchange, routingKey: options.topology.resultRoutingKey,
                       body: result.encode(), properties: .init(messageId: result.messageId, type: WireFormat.Kind.result.typeName))
+        if FaultInjection.duplicateResults {
+            try c.publish(channel: WorkerLoop.publishChannel, exchange: options.topology.exchange, routingKey: options.topology.resultRoutingKey,
+                          body: result.encode(), properties: .init(messageId: result.messageId, type: WireFormat.Kind.result.typeName))
+        }
         try c.waitForConfirms(channel: WorkerLoop.publishChannel)
         try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
         chunksDone += 1
@@ -146,8 +150,10 @@ final class ResultBox: @unchecked Sendable {
 /// Fault injection for the fault tests, off unless its environment variables are set:
 /// `CLOSEBELL_FAULT_CRASH_ON_SYMBOL=SYM` makes the worker die (exit 70, no ack) on any chunk
 /// holding SYM; `CLOSEBELL_FAULT_DELAY_MS=N` holds every chunk N ms before computing, so a
-/// test can kill a worker mid-chunk.
+/// test can kill a worker mid-chunk; `CLOSEBELL_FAULT_DUPLICATE_RESULTS=1` publishes every
+/// result twice.
 enum FaultInjection {
+    static let duplicateResults = Settings.env("CLOSEBELL_FAULT_DUPLICATE_RESULTS") == "1"
     static let crashSymbol = Settings.env("CLOSEBELL_FAULT_CRASH_ON_SYMBOL")
     static let delayMs = Settings.env("CLOSEBELL_FAULT_DELAY_MS").flatMap { Int($0) } ?? 0
 

@@ -31,6 +31,8 @@ public struct SampleDataGenerator: Sendable {
     public var calendar: TradingCalendar
     /// Malformed rows per file, on average.
     public var malformedPerFile: Double
+    /// Late listings and trading gaps (symbols with little history). On by default.
+    public var youngSymbols = true
 
     public init(symbols: Int, days: Int, seed: UInt64 = 42, market: String = "nepse",
                 end: Day = Day(year: 2025, month: 6, day: 26)!, calendar: TradingCalendar = .nepse, malformedPerFile: Double = 0.5) {
@@ -78,7 +80,7 @@ public struct SampleDataGenerator: Sendable {
         var rng = SplitMix64(seed: seed)
         let dayList = tradingDays
         var states: [SymbolState] = (0..<symbols).map { i in
-            let late = rng.uniform() < 0.15
+            let late = rng.uniform() < 0.15 && youngSymbols
             let halted = rng.uniform() < 0.05
             return SymbolState(
                 name: SampleDataGenerator.symbolName(i),
@@ -87,7 +89,7 @@ public struct SampleDataGenerator: Sendable {
                 vol: 0.008 + rng.uniform() * 0.025,
                 haltFrom: halted ? Int(rng.uniform() * Double(dayList.count)) : Int.max,
                 haltLen: 5 + Int(rng.uniform() * 15),
-                haltFlat: rng.uniform() < 0.5)
+                haltFlat: rng.uniform() < 0.5 || !youngSymbols)
         }
         var paths: [String] = []
         var line = [UInt8]()

@@ -1,0 +1,268 @@
+import ClosebellCore
+import ClosebellProtocol
+import ClosebellStorage
+import Foundation
+import Testing
+
+/// The distributed run against real RabbitMQ and PostgreSQL, workers and coordinators as
+/// separate processes. Each guarantee of SPEC §4 is broken on purpose here.
+@Suite("Distributed runs under faults", .serialized)
+struct RunTests {
+    @Test("3 workers: every symbol predicted exactly once, equal to `worker predict` for the date")
+    func happyPath() throws {
+        let c = try Cluster(symbols: 100, days: 30, youngSymbols: true)
+        let young = try c.shortHistorySymbols()
+        #expect(young > 0)  // late listings: they must fail at `features`, and be counted
+        try c.startWorkers(3)
+        let run = try c.startRun()
+        #expect(run.wait() == 2)
+        let r = try #require(try c.latestRun())
+        #expect(r.status == "completed_with_failures")
+        #expect(r.failed == young)
+        #expect(try c.count("SELECT count(*) FROM symbol_failures WHERE stage = 'features' AND error LIKE 'insufficient history%'") == young)
+        try c.expectExactAccounting(runId: r.id)
+        #expect(r.total == (try c.count("SELECT count(*) FROM ohlcv WHERE trading_date = $1", [c.day.description])))
+        // Offline predictions from the same files and models must match to the last bit.
+        #expect(try c.tool("worker", ["predict", "--data", c.dir + "/data", "--models", c.dir + "/models",
+                                      "--date", c.day.description, "--out", c.dir + "/offline.csv"]) == 0)
+        let offline = try CSVTable.read(path: c.dir + "/offline.csv")
+        let db = try c.db()
+        let rows = try db.query("SELECT symbol, predicted_return, model_kind, model_hash, is_fallback FROM predictions WHERE as_of_date = $1",
+                                [c.day.description])
+        var stored: [String: [String?]] = [:]
+        for row in rows.rows { stored[row[0]!] = row }
+        #expect(offline.rows.count == stored.count)
+        for o in offline.rows {
+            let s = try #require(stored[o[0]], "\(o[0]) missing from predictions")
+            #expect(Double(s[1]!)! == Double(o[2])!, "\(o[0]): run \(s[1]!) vs offline \(o[2])")
+            #expect(s[2] == o[3])
+            #expect(s[3] == o[4])
+        }
+        // The log file holds the progress and the summary.
+        let log = try String(contentsOfFile: c.dir + "/logs/run-\(r.id).log", encoding: .utf8)
+        #expect(log.contains("completed"))
+        #expect(log.contains("symbols/s"))
+        c.stopWorkers()
+    }
+
+    @Test("kill -9 of a worker mid-chunk: the chunk is delivered again, nothing lost or duplicated")
+    func killWorker() throws {
+        let c = try Cluster(symbols: 80, days: 30)
+        try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "400"])
+        let run = try c.startRun()
+        // Kill one worker while it holds a chunk (each chunk is held 400 ms).
+        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'published'")) ?? 0 > 0 })
+        Thread.sleep(forTimeInterval: 0.6)
+        c.workers[0].signal(SIGKILL)
+        #expect(c.workers[0].wait() == 128 + SIGKILL)
+        #expect(run.wait() == 0)
+        let r = try #require(try c.latestRun())
+        #expect(r.status == "completed")
+        try c.expectExactAccounting(runId: r.id)
+        c.stopWorkers()
+    }
+
+    @Test("the broker restarted mid-run: coordinator and workers reconnect, the run completes")
+    func brokerRestart() throws {
+        let c = try Cluster(symbols: 80, days: 30)
+        try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "250"])
+        let run = try c.startRun()
+        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 > 0 })
+        #expect(try TestServers.services("restart-broker") == 0)
+        #expect(run.wait() == 0)
+        let r = try #require(try c.latestRun())
+        #expect(r.status == "completed")
+        try c.expectExactAccounting(runId: r.id)
+        c.stopWorkers()
+    }
+
+    @Test("PostgreSQL restarted mid-run: the coordinator reconnects, keeps its lock, the run completes")
+    func databaseRestart() throws {
+        let c = try Cluster(symbols: 80, days: 30)
+        try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "250"])
+        let run = try c.startRun()
+        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 > 0 })
+        #expect(try TestServers.services("restart-database") == 0)
+        #expect(run.wait() == 0)
+        let r = try #require(try c.latestRun())
+        #expect(r.status == "completed")
+        try c.expectExactAccounting(runId: r.id)
+        c.stopWorkers()
+    }
+
+    @Test("a poison chunk is retried with backoff, dead-lettered, its symbols failed with the reason; the run ends completed_with_failures")
+    func poisonChunk() throws {
+        let c = try Cluster(symbols: 40, days: 30, deliveryLimit: 1)
+        let poison = try #require(try c.scalar("SELECT min(symbol) FROM ohlcv WHERE trading_date = $1", [c.day.description]))
+        let env = ["CLOSEBELL_FAULT_CRASH_ON_SYMBOL": poison]
+        try c.startWorkers(2, env: env)
+        let run = try c.startRun(["--max-attempts", "2"])
+        try c.superviseWorkers(while: { !run.hasExited }, env: env)
+        #expect(run.wait() == 2)
+        let r = try #require(try c.latestRun())
+        #expect(r.status == "completed_with_failures")
+        try c.expectExactAccounting(runId: r.id)
+        let chunk = try c.db().query("SELECT chunk_no, attempts, status, last_error, cardinality(symbols) FROM chunks WHERE $1 = ANY(symbols)", [poison]).rows[0]
+        #expect(chunk[1] == "2")
+        #expect(chunk[2] == "failed")
+        #expect(chunk[3]?.contains("delivery limit") == true)
+        #expect(r.failed == Int(chunk[4]!)!)
+        let why = try #require(try c.scalar("SELECT error FROM symbol_failures WHERE symbol = $1", [poison]))
+        #expect(why.contains("after 2 attempt(s)"))
+        #expect(why.contains("dead-lettered"))
+        #expect(try c.count("SELECT retried FROM runs WHERE run_id = $1", [Int(r.id)]) == 1)
+        c.stopWorkers()
+    }
+
+    @Test("the coordinator killed mid-run resumes without redoing completed chunks; a second coordinator for the date refuses")
+    func coordinatorRestartAndExclusion() throws {
+        let c = try Cluster(symbols: 80, days: 30)
+        try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
+        let first = try c.startRun()
+        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 >= 2 })
+        // While it runs, a second coordinator for the same date must refuse.
+        let second = try c.startRun()
+        #expect(second.wait() == 3)
+        first.signal(SIGKILL)
+        _ = first.wait()
+        let doneBefore = try c.db().query("SELECT chunk_no, completed_at::text, worker FROM chunks WHERE status = 'done' ORDER BY chunk_no").rows
+        #expect(doneBefore.count >= 2)
+        let again = try c.startRun()
+        #expect(again.wait() == 0)
+        let runs = try c.count("SELECT count(*) FROM runs")
+        #expect(runs == 1)  // resumed, not restarted
+        let r = try #require(try c.latestRun())
+        #expect(r.status == "completed")
+        try c.expectExactAccounting(runId: r.id)
+        let db = try c.db()
+        for row in doneBefore {
+            let now = try db.query("SELECT completed_at::text, worker, attempts FROM chunks WHERE chunk_no = $1", [Int(row[0]!)!]).rows[0]
+            #expect(now[0] == row[1], "chunk \(row[0]!) was redone")
+            #expect(now[2] == "1")
+        }
+        c.stopWorkers()
+    }
+
+    @Test("every result delivered twice writes nothing twice")
+    func duplicateResults() throws {
+        let c = try Cluster(symbols: 60, days: 30)
+        try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DUPLICATE_RESULTS": "1"])
+        let run = try c.startRun()
+        #expect(run.wait() == 0)
+        let r = try #require(try c.latestRun())
+        try c.expectExactAccounting(runId: r.id)
+        // The duplicates were consumed and acknowledged, not left behind.
+        let conn = try TestServers.connectAMQP()
+        #expect(c.waitFor(5) { (try? conn.queueInfo(c.topology.resultQueue).ready) == 0 })
+        // And the ledger refuses a replay directly too.
+        let db = try c.db()
+        let chunk0 = try db.query("SELECT symbols::text FROM chunks WHERE run_id = $1 AND chunk_no = 0", [Int(r.id)]).scalar!
+        let sym = PGArray.parseText(chunk0)[0]
+        let outcome = try RunLedger(db: db).apply(runId: r.id, chunkNo: 0, asOf: c.day, worker: "replay", computeMillis: 1,
+                                                  predictions: [(sym, c.day.adding(days: 1), 999, "linear", nil, nil, false)], failures: [])
+        #expect(outcome == .duplicate)
+        #expect(try db.query("SELECT predicted_return FROM predictions WHERE symbol = $1", [sym]).scalar != "999")
+        try c.expectExactAccounting(runId: r.id)
+        c.stopWorkers()
+    }
+
+    @Test("re-running a date updates predictions in place; nothing is duplicated")
+    func rerun() throws {
+        let c = try Cluster(symbols: 40, days: 30)
+        try c.startWorkers(2)
+        #expect(try c.startRun().wait() == 0)
+        let first = try c.db().query("SELECT symbol, predicted_return, run_id FROM predictions ORDER BY symbol").rows
+        #expect(try c.tool("worker", ["train", "--data", c.dir + "/data", "--models", c.dir + "/models", "--global", "--alpha", "500"]) == 0)
+        #expect(try c.startRun().wait() == 0)
+        let second = try c.db().query("SELECT symbol, predicted_return, run_id FROM predictions ORDER BY symbol").rows
+        #expect(second.count == first.count)
+        #expect(Set(second.map { $0[2] }).count == 1)
+        #expect(second[0][2] != first[0][2])  // rows now belong to the new run
+        #expect(zip(first, second).contains { $0[1] != $1[1] })  // values updated by the new model
+        #expect(try c.count("SELECT count(*) FROM runs WHERE status = 'completed'") == 2)
+        c.stopWorkers()
+    }
+
+    @Test("a run cancelled mid-run ends cancelled; workers skip its chunks; late results change nothing")
+    func cancel() throws {
+        let c = try Cluster(symbols: 100, days: 30)
+        try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
+        let run = try c.startRun()
+        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 >= 1 })
+        let id = try #require(try c.latestRun()).id
+        #expect(try c.coordinator(["cancel", String(id)]) == 0)
+        #expect(run.wait() == 4)
+        let r = try #require(try c.latestRun())
+        #expect(r.status == "cancelled")
+        #expect(r.processed < r.total)
+        Thread.sleep(forTimeInterval: 1)
+        let done = try c.count("SELECT count(*) FROM chunks WHERE status = 'done'")
+        #expect(try c.count("SELECT count(*) FROM chunks WHERE status = 'cancelled'") + done == 10)
+        #expect(try c.count("SELECT count(*) FROM predictions") == r.succeeded)
+        #expect(try c.coordinator(["cancel", String(id)]) != 0)  // already finished
+        c.stopWorkers()
+    }
+
+    @Test("failed symbols of a finished run can be retried, and only they run again")
+    func retryFailed() throws {
+        let c = try Cluster(symbols: 40, days: 30)
+        let syms = try c.db().query("SELECT symbol FROM ohlcv WHERE trading_date = $1 ORDER BY symbol LIMIT 2", [c.day.description]).rows.map { $0[0]! }
+        for s in syms {
+            try FileManager.default.createDirectory(atPath: "\(c.dir)/models/\(s)", withIntermediateDirectories: true)
+            try "{broken".write(toFile: "\(c.dir)/models/\(s)/model.json", atomically: true, encoding: .utf8)
+        }
+        try c.startWorkers(2)
+        #expect(try c.startRun().wait() == 2)
+        let first = try #require(try c.latestRun())
+        #expect(first.status == "completed_with_failures")
+        #expect(try c.count("SELECT count(*) FROM symbol_failures WHERE stage = 'model'") >= 2)
+        let stage = try c.scalar("SELECT error FROM symbol_failures WHERE symbol = $1", [syms[0]])
+        #expect(stage?.contains("model.json: neither an XGBoost model") == true)
+        for s in syms { try FileManager.default.removeItem(atPath: "\(c.dir)/models/\(s)") }
+        #expect(try c.coordinator(["retry", String(first.id)]) == 0)
+        let retry = try #require(try c.latestRun())
+        #expect(retry.id != first.id)
+        #expect(retry.parentRunId == first.id)
+        #expect(retry.total == first.failed)
+        #expect(retry.status == "completed")
+        for s in syms { #expect(try c.count("SELECT count(*) FROM predictions WHERE symbol = $1 AND run_id = $2", [s, Int(retry.id)]) == 1) }
+        c.stopWorkers()
+    }
+
+    @Test("ingest of malformed and messy files loads every good row and accounts for every bad one")
+    func ingestBadInput() throws {
+        let c = try Cluster(symbols: 50, days: 20, malformed: 3)
+        let db = try c.db()
+        var lines = 0
+        for f in try DailyFiles.list([c.dir + "/data"]) {
+            lines += try String(contentsOfFile: f, encoding: .utf8).split(separator: "\n").count - 1
+        }
+        let loaded = try c.count("SELECT count(*) FROM ohlcv")
+        let rejected = try c.count("SELECT count(*) FROM ingest_rejects")
+        #expect(loaded + rejected == lines)
+        #expect(rejected > 20)
+        #expect(try c.count("SELECT sum(rows_loaded) FROM ingested_files") == loaded)
+        #expect(try c.count("SELECT sum(rows_rejected) FROM ingested_files") == rejected)
+        #expect(try c.count("SELECT count(*) FROM data_quality WHERE anomaly = 'open_outside_range'") > loaded / 20)
+        let reasons = Set(try db.query("SELECT reason FROM ingest_rejects").rows.map { $0[0]!.split(separator: " ").prefix(2).joined(separator: " ") })
+        #expect(reasons.count >= 4)
+        // A changed file replaces its day's rows and says so; an unchanged one is a no-op.
+        let files = try DailyFiles.list([c.dir + "/data"])
+        var text = try String(contentsOfFile: files[0], encoding: .utf8)
+        let firstRow = text.split(separator: "\n")[1]
+        text = text.replacingOccurrences(of: String(firstRow), with: "")
+        try text.write(toFile: files[0], atomically: true, encoding: .utf8)
+        let before = try c.count("SELECT count(*) FROM ohlcv")
+        #expect(try c.coordinator(["ingest", c.dir + "/data"]) == 0)
+        let out = try String(contentsOfFile: c.dir + "/coordinator.log", encoding: .utf8)
+        #expect(out.contains("content changed, replaced"))
+        #expect(out.contains("\(files.count - 1) unchanged"))
+        let after = try c.count("SELECT count(*) FROM ohlcv")
+        #expect(after == before - 1 || after == before)  // the removed row may have been a rejected one
+        // A file that cannot be read at all fails alone; the exit code says so.
+        try "Date;Symbol\n".write(toFile: c.dir + "/data/nepse_20300101.csv", atomically: true, encoding: .utf8)
+        #expect(try c.coordinator(["ingest", c.dir + "/data"]) == 2)
+        let out2 = try String(contentsOfFile: c.dir + "/coordinator.log", encoding: .utf8)
+        #expect(out2.contains("nepse_20300101.csv: FAILED: nepse_20300101.csv:1: bad header"))
+    }
+}
