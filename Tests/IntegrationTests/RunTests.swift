@@ -266,3 +266,51 @@ struct RunTests {
         #expect(out2.contains("nepse_20300101.csv: FAILED: nepse_20300101.csv:1: bad header"))
     }
 }
+
+@Suite("Workers and runs: more of the contract", .serialized)
+struct RunContractTests {
+    @Test("a worker dead-letters an undecodable chunk or one of an unknown protocol version, with the reason")
+    func undecodableChunk() throws {
+        let c = try Cluster(symbols: 20, days: 30)
+        try c.startWorkers(1)
+        let conn = try TestServers.connectAMQP()
+        try c.topology.topology.declare(on: conn)
+        try conn.enableConfirms(channel: 2)
+        var future = ProtocolTests.chunk(symbols: 1, rows: 5).encode()
+        future[2] = 42
+        for (id, body) in [("garbage", Array("hello".utf8)), ("future", future)] {
+            try conn.publish(channel: 2, exchange: c.topology.exchange, routingKey: c.topology.chunkRoutingKey, body: body, properties: .init(messageId: id))
+        }
+        try conn.waitForConfirms(channel: 2)
+        try conn.consume(channel: 3, queue: c.topology.deadLetterQueue)
+        var reasons: [String: String] = [:]
+        while reasons.count < 2, let d = try conn.nextDelivery(timeoutSeconds: 10) {
+            reasons[d.properties.messageId ?? "?"] = d.properties.headers["x-closebell-error"]?.stringValue
+            try conn.ack(channel: 3, deliveryTag: d.deliveryTag)
+        }
+        #expect(reasons["garbage"]?.contains("too short") == true || reasons["garbage"]?.contains("not a Closebell message") == true)
+        #expect(reasons["future"]?.contains("unknown protocol version 42") == true)
+        c.stopWorkers()
+    }
+
+    @Test("two runs for different dates in flight at once do not mix their results")
+    func concurrentRuns() throws {
+        let c = try Cluster(symbols: 60, days: 30)
+        let day2 = try #require(try c.scalar("SELECT max(trading_date)::text FROM ohlcv WHERE trading_date < $1", [c.day.description]))
+        try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "50"])
+        let a = try c.startRun()
+        let b = try c.spawn("coordinator", ["run", "--date", day2, "--chunk-size", "10", "--timeout", "30", "--backoff", "0.2"])
+        #expect(a.wait() == 0)
+        #expect(b.wait() == 0)
+        let db = try c.db()
+        let runs = try db.query("SELECT run_id, as_of_date::text FROM runs ORDER BY run_id").rows
+        #expect(runs.count == 2)
+        for r in runs {
+            try c.expectExactAccounting(runId: Int64(r[0]!)!)
+            // Every prediction of a run is for that run's date.
+            #expect(try db.query("SELECT count(*) FROM predictions WHERE run_id = $1 AND as_of_date <> $2::date", [Int(r[0]!)!, r[1]!]).scalar == "0")
+        }
+        #expect(try c.count("SELECT count(*) FROM predictions WHERE as_of_date = $1", [day2]) == (try c.count("SELECT count(*) FROM ohlcv WHERE trading_date = $1", [day2])))
+        c.stopWorkers()
+    }
+}

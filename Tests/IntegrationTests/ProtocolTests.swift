@@ -1,0 +1,48 @@
+import ClosebellCore
+import ClosebellProtocol
+import Foundation
+import Testing
+
+@Suite("Message contract")
+struct ProtocolTests {
+    static func chunk(symbols: Int = 50, rows: Int = 60) -> ChunkMessage {
+        var rng = SplitMix64(seed: 1)
+        let series = (0..<symbols).map { i -> SymbolSeries in
+            var s = SymbolSeries(symbol: SampleDataGenerator.symbolName(i))
+            for d in 0..<rows {
+                let p = 100 + rng.uniform()
+                s.append(Bar(symbol: s.symbol, day: Day(daysSinceEpoch: Int32(20_000 + d)), open: p, high: p + 1, low: p - 1, close: p, volume: 1000))
+            }
+            return s
+        }
+        return ChunkMessage(runId: 7, chunkNo: 3, attempt: 2, asOf: Day(daysSinceEpoch: 20_059), modelStore: "/models", tradingWeekdays: [0, 1, 2, 3, 4], series: series)
+    }
+
+    @Test("chunks, results and cancels round-trip exactly")
+    func roundTrip() throws {
+        let c = Self.chunk()
+        #expect(try ChunkMessage.decode(c.encode()) == c)
+        let r = ResultMessage(runId: 7, chunkNo: 3, attempt: 2, asOf: c.asOf, worker: "w-1", computeMicros: 123,
+                              predictions: [.init(symbol: "A", value: 0.1 + 0.2, target: c.asOf.adding(days: 1), model: ModelIdentity(kind: .xgboost, path: "/m/A/model.json", hash: "ab")),
+                                            .init(symbol: "B", value: -1e-300, target: c.asOf.adding(days: 3), model: .fallback)],
+                              failures: [.init(symbol: "C", stage: "features", error: "insufficient history: 3 rows")])
+        #expect(try ResultMessage.decode(r.encode()) == r)
+        #expect(try CancelMessage.decode(CancelMessage(runId: 9).encode()) == CancelMessage(runId: 9))
+    }
+
+    @Test("truncated, foreign and future-version messages are refused with a reason")
+    func refusals() throws {
+        let body = Self.chunk(symbols: 2, rows: 5).encode()
+        for cut in [0, 3, 10, body.count / 2, body.count - 1] {
+            #expect(throws: MessageDecodingError.self) { try ChunkMessage.decode(Array(body.prefix(cut))) }
+        }
+        var future = body
+        future[2] = 9
+        let v = #expect(throws: MessageDecodingError.self) { try ChunkMessage.decode(future) }
+        #expect(v?.description.contains("unknown protocol version 9") == true)
+        let foreign = #expect(throws: MessageDecodingError.self) { try ChunkMessage.decode(Array("{\"json\":true}".utf8)) }
+        #expect(foreign?.description.contains("not a Closebell message") == true)
+        let wrongKind = #expect(throws: MessageDecodingError.self) { try ResultMessage.decode(body) }
+        #expect(wrongKind?.description.contains("expected a result message, got chunk") == true)
+    }
+}
