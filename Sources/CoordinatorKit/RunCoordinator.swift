@@ -18,6 +18,17 @@ public final class RunCoordinator {
     public private(set) var runId: Int64?
     private var lockConn: PGConnection?
     private let window: Int
+    /// Seconds spent per stage in this process, for the closing summary.
+    public private(set) var timings = StageTimings()
+
+    /// Where a run's time went (seconds).
+    public struct StageTimings: Sendable {
+        public var plan = 0.0
+        public var loadWindows = 0.0
+        public var publish = 0.0
+        public var aggregate = 0.0
+        public var waiting = 0.0
+    }
 
     static let publishChannel: UInt16 = 2
     static let resultChannel: UInt16 = 3
@@ -58,7 +69,9 @@ public final class RunCoordinator {
         _ = try db.retrying { try Migrator.migrate($0) }
 
         // 2. Resume the date's unfinished run, or plan a new one.
+        var t0 = Date()
         let id = try planOrResume(db)
+        timings.plan = Date().timeIntervalSince(t0)
         runId = id
         openLog(id)
         let run0 = try db.retrying { try RunLedger(db: $0).run(id)! }
@@ -81,7 +94,9 @@ public final class RunCoordinator {
         let processedAtStart = run0.processed
         while true {
             try publishDue(db, session, id)
+            t0 = Date()
             try drain(db, session, seconds: 0.1)
+            timings.waiting += Date().timeIntervalSince(t0)
             if Date().timeIntervalSince(lastTick) >= options.progressIntervalSeconds {
                 lastTick = Date()
                 for (chunkNo, attempt) in try db.retrying({ try RunLedger(db: $0).overdueChunks(id, timeoutSeconds: options.timeoutSeconds) }) {
@@ -104,6 +119,10 @@ public final class RunCoordinator {
         let secs = Date().timeIntervalSince(started)
         say(String(format: "run %lld %@: %@ — %d symbols, %d succeeded, %d failed, %.2fs, %.0f symbols/s",
                    id, options.asOf.description, r.status, r.total, r.succeeded, r.failed, secs, Double(r.processed - processedAtStart) / max(secs, 1e-9)))
+        let compute = (try? db.retrying { try $0.query("SELECT coalesce(sum(compute_ms), 0) / 1000, coalesce(max(compute_ms), 0) / 1000 FROM chunks WHERE run_id = $1", [Int(id)]).rows.first }) ?? nil
+        say(String(format: "timings: plan %.3fs, load windows %.3fs, publish %.3fs, aggregate %.3fs (in %.3fs waiting for results), worker compute %.3fs summed over chunks",
+                   timings.plan, timings.loadWindows, timings.publish, timings.aggregate, timings.waiting - timings.aggregate,
+                   Double(compute?[0] ?? "0") ?? 0))
         try? logFile?.close()
         return (RunExit(status: r.status), r)
     }
@@ -130,7 +149,11 @@ public final class RunCoordinator {
     func publishDue(_ db: Database, _ session: AMQPSession, _ id: Int64) throws {
         let due = try db.retrying { try RunLedger(db: $0).dueChunks(id, limit: 2000) }
         guard !due.isEmpty else { return }
+        var t0 = Date()
         let windows = try db.retrying { try MarketStore(db: $0).windows(due.flatMap(\.symbols), through: options.asOf, rows: window) }
+        timings.loadWindows += Date().timeIntervalSince(t0)
+        t0 = Date()
+        defer { timings.publish += Date().timeIntervalSince(t0) }
         let t = options.topology
         do {
             try session.withConnection { c in
@@ -159,10 +182,14 @@ public final class RunCoordinator {
         let deadline = Date().addingTimeInterval(seconds)
         do {
             try session.withConnection { c in
+                // Wait for the first delivery; then take only what has already arrived, so the
+                // loop can notice the run is complete as soon as the last result is applied.
+                var handled = 0
                 while true {
-                    let remaining = deadline.timeIntervalSinceNow
+                    let remaining = handled == 0 ? deadline.timeIntervalSinceNow : 0.0005
                     guard remaining > 0, let d = try c.nextDelivery(timeoutSeconds: remaining) else { return }
                     if d.channel == Self.resultChannel { try handleResult(d, db, c) } else { try handleDeadLetter(d, db, c) }
+                    handled += 1
                 }
             }
         } catch let e as AMQPError where e.isConnectionLoss {
@@ -171,6 +198,8 @@ public final class RunCoordinator {
     }
 
     func handleResult(_ d: AMQPDelivery, _ db: Database, _ c: AMQPConnection) throws {
+        let t0 = Date()
+        defer { timings.aggregate += Date().timeIntervalSince(t0) }
         let result: ResultMessage
         do { result = try ResultMessage.decode(d.body) } catch {
             logger.error("undecodable result dead-lettered", metadata: ["error": "\(error)", "message_id": "\(d.properties.messageId ?? "-")"])

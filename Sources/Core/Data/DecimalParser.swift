@@ -5,11 +5,11 @@ import Foundation
 /// Plain decimals with at most 15 significant digits and a short fraction (what price files
 /// hold) take an exact fast path: integer mantissa ÷ power of ten, both exact doubles, so the
 /// IEEE division rounds once. Anything else goes through `strtod`.
-enum DecimalParser {
+public enum DecimalParser {
     private static let powers: [Double] = (0...22).map { pow(10.0, Double($0)) }
 
     /// The value, or nil when the bytes are not a finite decimal number.
-    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+    public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0, n = b.count
         while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
         while n > i, b[n - 1] == 0x20 || b[n - 1] == 0x09 { n -= 1 }

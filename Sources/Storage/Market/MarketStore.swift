@@ -103,21 +103,41 @@ public struct MarketStore {
     }
 
     /// Each symbol's last `rows` rows up to and including `day` (what its features need).
+    /// One index scan per symbol; the result is parsed in place, without a string per field.
     public func windows(_ symbols: [String], through day: Day, rows: Int) throws -> [String: SymbolSeries] {
-        let r = try db.query("""
+        try db.withRawResult("""
             SELECT s.symbol, w.trading_date, w.open, w.high, w.low, w.close, w.volume
             FROM unnest($1::text[]) AS s(symbol)
             CROSS JOIN LATERAL (
                 SELECT trading_date, open, high, low, close, volume FROM ohlcv o
                 WHERE o.symbol = s.symbol AND o.trading_date <= $2 ORDER BY trading_date DESC LIMIT $3) w
-            ORDER BY s.symbol, w.trading_date
-            """, [PGArray.text(symbols), day.description, rows])
-        var out: [String: SymbolSeries] = [:]
-        for row in r.rows {
-            let sym = row[0]!
-            out[sym, default: SymbolSeries(symbol: sym)].append(Bar(symbol: sym, day: Day(iso: row[1]!)!, open: Double(row[2]!)!, high: Double(row[3]!)!,
-                                                                    low: Double(row[4]!)!, close: Double(row[5]!)!, volume: Double(row[6]!)!))
+            """, [PGArray.text(symbols), day.description, rows]) { r in
+            var out: [String: SymbolSeries] = [:]
+            out.reserveCapacity(symbols.count)
+            var current: SymbolSeries? = nil
+            func flush() {
+                guard var s = current else { return }
+                s.days.reverse(); s.open.reverse(); s.high.reverse(); s.low.reverse(); s.close.reverse(); s.volume.reverse()
+                out[s.symbol] = s
+            }
+            for i in 0..<r.rowCount {
+                let sym = r.bytes(i, 0)
+                if current == nil || !current!.symbol.utf8.elementsEqual(sym) {
+                    flush()
+                    current = SymbolSeries(symbol: String(decoding: sym, as: UTF8.self))
+                    current!.days.reserveCapacity(rows)
+                }
+                guard let d = Day.parseISO(r.bytes(i, 1)) else { throw PGError(sqlState: nil, message: "bad date in ohlcv: \(r.string(i, 1))") }
+                var v = [0.0, 0, 0, 0, 0]
+                for k in 0..<5 {
+                    guard let x = DecimalParser.parse(r.bytes(i, 2 + k)) else { throw PGError(sqlState: nil, message: "bad number in ohlcv: \(r.string(i, 2 + k))") }
+                    v[k] = x
+                }
+                current!.days.append(d); current!.open.append(v[0]); current!.high.append(v[1])
+                current!.low.append(v[2]); current!.close.append(v[3]); current!.volume.append(v[4])
+            }
+            flush()
+            return out
         }
-        return out
     }
 }

@@ -101,6 +101,27 @@ public final class PGConnection {
         return try consume(res, context: sql)
     }
 
+    /// Runs a query and hands its result to `body` without copying it into Swift strings:
+    /// for large results (hundreds of thousands of rows) read field bytes in place.
+    public func withRawResult<R>(_ sql: String, _ params: [any PGBindable] = [], _ body: (PGRawResult) throws -> R) throws -> R {
+        let c = try live()
+        let cstrs: [UnsafeMutablePointer<CChar>?] = params.map { $0.pgText.map { strdup($0)! } }
+        defer { cstrs.forEach { free($0) } }
+        let res: OpaquePointer? = cstrs.withUnsafeBufferPointer { buf in
+            buf.baseAddress.map { base in
+                base.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                    PQexecParams(c, sql, Int32(buf.count), nil, $0, nil, nil, 0)
+                }
+            } ?? PQexecParams(c, sql, 0, nil, nil, nil, nil, 0)
+        }
+        guard let res else {
+            throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(c))), context: PGConnection.shorten(sql))
+        }
+        defer { PQclear(res) }
+        guard PQresultStatus(res) == PGRES_TUPLES_OK else { throw PGConnection.error(res, context: sql) }
+        return try body(PGRawResult(res: res))
+    }
+
     /// Runs one or more statements without parameters (schema scripts).
     public func execute(_ sql: String) throws {
         let c = try live()
@@ -211,6 +232,21 @@ public final class PGConnection {
         guard let colon = userinfo.firstIndex(of: ":") else { return url }
         return String(url[..<colon]) + ":***" + String(url[at...])
     }
+}
+
+/// A query result read in place (valid only inside ``PGConnection/withRawResult(_:_:_:)``).
+public struct PGRawResult {
+    let res: OpaquePointer
+    public var rowCount: Int { Int(PQntuples(res)) }
+    public var columnCount: Int { Int(PQnfields(res)) }
+    public func isNull(_ row: Int, _ col: Int) -> Bool { PQgetisnull(res, Int32(row), Int32(col)) == 1 }
+    /// The field's text bytes.
+    public func bytes(_ row: Int, _ col: Int) -> UnsafeBufferPointer<UInt8> {
+        let p = PQgetvalue(res, Int32(row), Int32(col))!
+        let n = Int(PQgetlength(res, Int32(row), Int32(col)))
+        return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: n)
+    }
+    public func string(_ row: Int, _ col: Int) -> String { String(decoding: bytes(row, col), as: UTF8.self) }
 }
 
 /// Encodes rows in COPY text format and streams them to the server in blocks.
