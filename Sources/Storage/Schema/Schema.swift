@@ -1,7 +1,7 @@
 /// Closebell's PostgreSQL schema, as an ordered list of migrations.
 ///
 /// Tables analysts rely on (`predictions`, `runs`, `ohlcv`) keep their column names stable;
-/// see `docs/schema.md`.
+/// the README's "For analysts" section documents them.
 public enum Schema {
     /// The role analysts log in through (or `SET ROLE` to): may read every table, write none.
     public static let analystRole = "closebell_analyst"
