@@ -16,6 +16,7 @@ struct Consume: ParsableCommand {
     @Option(help: "Worker id in results and logs (default: host-pid).") var id: String?
     @Option(help: "Exit after this many chunks (0: never).") var maxChunks = 0
     @Option(help: "Log level: trace, debug, info, warning, error.") var logLevel = "info"
+    @Option(help: "AMQP heartbeat interval in seconds.") var heartbeat = 30
 
     func run() throws {
         LoggingSystem.bootstrap { label in
@@ -30,6 +31,7 @@ struct Consume: ParsableCommand {
         var options = WorkerOptions(amqpURL: url, topology: topology, workerId: id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())")
         options.prefetch = prefetch
         options.maxChunks = maxChunks
+        options.heartbeatSeconds = heartbeat
         for sig in [SIGTERM, SIGINT] {
             signal(sig) { _ in workerStopRequested.store(true, ordering: .relaxed) }
         }

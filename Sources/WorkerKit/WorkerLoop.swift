@@ -107,6 +107,7 @@ public final class WorkerLoop {
         let processor = self.processor
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
+            FaultInjection.delay()
             box.set(processor.process(chunk))
             done.signal()
         }
@@ -162,6 +163,10 @@ enum FaultInjection {
             FileHandle.standardError.write(Data("fault injection: crashing on \(sym) (run \(chunk.runId) chunk \(chunk.chunkNo))\n".utf8))
             exit(70)
         }
+    }
+
+    /// Runs on the compute thread, so heartbeats keep flowing while a chunk is held.
+    static func delay() {
         if delayMs > 0 { Thread.sleep(forTimeInterval: Double(delayMs) / 1000) }
     }
 }

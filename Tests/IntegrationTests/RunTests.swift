@@ -293,6 +293,39 @@ struct RunContractTests {
         c.stopWorkers()
     }
 
+    @Test("SIGTERM finishes the chunk in hand, then the worker exits 0; nothing is lost (scale down)")
+    func gracefulStop() throws {
+        let c = try Cluster(symbols: 60, days: 30)
+        try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "500"])
+        let run = try c.startRun()
+        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'published'")) ?? 0 > 0 })
+        Thread.sleep(forTimeInterval: 0.2)  // both workers hold a chunk now
+        let doneBefore = try c.count("SELECT count(*) FROM chunks WHERE status = 'done'")
+        c.workers[0].signal(SIGTERM)
+        #expect(c.workers[0].wait() == 0)
+        // The chunk it held was finished and reported, not abandoned to a redelivery.
+        #expect(try c.count("SELECT count(*) FROM chunks WHERE status = 'done'") > doneBefore)
+        #expect(run.wait() == 0)
+        let r = try #require(try c.latestRun())
+        try c.expectExactAccounting(runId: r.id)
+        let workers = Set(try c.db().query("SELECT worker FROM chunks").rows.map { $0[0] })
+        #expect(workers.count == 2)  // the stopped worker did finish work
+        c.stopWorkers()
+    }
+
+    @Test("heartbeats are serviced while a chunk computes longer than the heartbeat timeout")
+    func heartbeatsDuringCompute() throws {
+        let c = try Cluster(symbols: 10, days: 30)
+        c.workers.append(try c.spawn("worker", ["--log-level", "info", "--heartbeat", "1"], env: ["CLOSEBELL_FAULT_DELAY_MS": "4000"]))
+        let run = try c.startRun()
+        #expect(run.wait() == 0)
+        #expect(try c.count("SELECT attempts FROM chunks WHERE chunk_no = 0") == 1)
+        c.stopWorkers()
+        let log = try String(contentsOfFile: c.dir + "/worker.log", encoding: .utf8)
+        #expect(!log.contains("lost the broker"))
+        #expect(!log.contains("reconnected"))
+    }
+
     @Test("two runs for different dates in flight at once do not mix their results")
     func concurrentRuns() throws {
         let c = try Cluster(symbols: 60, days: 30)
