@@ -67,7 +67,7 @@ struct ParityTests {
         let ref = try CSVTable.read(path: f.dir + "/ref/features.csv")
         let engine = FeatureEngine()
         #expect(Array(ref.header.dropFirst(2)) == engine.names)
-        var ours: [String: ArraySlice<Double>] = [:]
+        var ours: [String: [Double]] = [:]
         for sym in f.history.symbols {
             let m = engine.compute(f.history.series[sym]!)
             for r in m.completeRows { ours["\(sym)|\(m.days[r])"] = m.row(r) }
@@ -79,7 +79,7 @@ struct ParityTests {
                 Issue.record("pandas kept \(row[0]) \(row[1]) but Closebell dropped it"); continue
             }
             for (j, text) in row.dropFirst(2).enumerated() {
-                let want = Double(text)!, got = mine[mine.startIndex + j]
+                let want = Double(text)!, got = mine[j]
                 if !Self.close(got, want, rel: 1e-9, abs: 1e-9) {
                     Issue.record("\(row[0]) \(row[1]) \(engine.names[j]): Closebell \(got), pandas \(want)")
                 }

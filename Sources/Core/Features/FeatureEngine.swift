@@ -1,21 +1,24 @@
-/// Feature values for one symbol: rows × columns, row-major, NaN where undefined.
+/// Feature values for one symbol, NaN where undefined, stored column by column (each
+/// feature's values are contiguous, as the engine computes them).
 public struct FeatureMatrix: Sendable {
     public let symbol: String
     public let names: [String]
     public let days: [Day]
-    public let values: [Double]
+    /// Column-major: feature j of row i is `columns[j * rowCount + i]`.
+    public let columns: [Double]
 
     public var rowCount: Int { days.count }
     public var columnCount: Int { names.count }
 
-    public func value(row: Int, column: Int) -> Double { values[row * names.count + column] }
+    public func value(row: Int, column: Int) -> Double { columns[column * days.count + row] }
 
-    public func row(_ r: Int) -> ArraySlice<Double> { values[(r * names.count)..<((r + 1) * names.count)] }
+    /// One row's features, in column order.
+    public func row(_ r: Int) -> [Double] { (0..<names.count).map { columns[$0 * days.count + r] } }
 
     /// True when no feature on the row is NaN (pandas `dropna` keeps it).
     public func isComplete(row r: Int) -> Bool {
-        let m = names.count
-        for c in 0..<m where values[r * m + c].isNaN { return false }
+        let n = days.count
+        for c in 0..<names.count where columns[c * n + r].isNaN { return false }
         return true
     }
 
@@ -39,37 +42,34 @@ public struct FeatureEngine: Sendable {
     /// Every row's features.
     public func compute(_ s: SymbolSeries) -> FeatureMatrix {
         let n = s.count, m = features.count
-        var values = [Double](repeating: .nan, count: n * m)
-        guard n > 0 else { return FeatureMatrix(symbol: s.symbol, names: names, days: s.days, values: values) }
-        let returns = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * 2)
+        guard n > 0 else { return FeatureMatrix(symbol: s.symbol, names: names, days: s.days, columns: []) }
+        let returns = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
         defer { returns.deallocate() }
-        let column = UnsafeMutableBufferPointer(rebasing: returns[n..<(2 * n)])
-        s.open.withUnsafeBufferPointer { o in
-            s.high.withUnsafeBufferPointer { h in
-                s.low.withUnsafeBufferPointer { l in
-                    s.close.withUnsafeBufferPointer { c in
-                        s.volume.withUnsafeBufferPointer { v in
-                            ReturnFeature.returns(close: c, into: UnsafeMutableBufferPointer(rebasing: returns[0..<n]))
-                            let input = FeatureInput(open: o, high: h, low: l, close: c, volume: v,
-                                                     returns: UnsafeBufferPointer(rebasing: returns[0..<n]))
-                            values.withUnsafeMutableBufferPointer { out in
+        let columns = [Double](unsafeUninitializedCapacity: n * m) { out, count in
+            s.open.withUnsafeBufferPointer { o in
+                s.high.withUnsafeBufferPointer { h in
+                    s.low.withUnsafeBufferPointer { l in
+                        s.close.withUnsafeBufferPointer { c in
+                            s.volume.withUnsafeBufferPointer { v in
+                                ReturnFeature.returns(close: c, into: returns)
+                                let input = FeatureInput(open: o, high: h, low: l, close: c, volume: v, returns: UnsafeBufferPointer(returns))
                                 for (j, f) in features.enumerated() {
-                                    f.compute(input, into: column)
-                                    for i in 0..<n { out[i * m + j] = column[i] }
+                                    f.compute(input, into: UnsafeMutableBufferPointer(rebasing: out[(j * n)..<((j + 1) * n)]))
                                 }
                             }
                         }
                     }
                 }
             }
+            count = n * m
         }
-        return FeatureMatrix(symbol: s.symbol, names: names, days: s.days, values: values)
+        return FeatureMatrix(symbol: s.symbol, names: names, days: s.days, columns: columns)
     }
 
     /// The last row's features, from only the last ``window`` rows (what a daily run ships).
     public func lastRow(_ s: SymbolSeries) -> [Double]? {
         guard s.count > 0 else { return nil }
         let m = compute(s.count > window ? s.suffix(window) : s)
-        return Array(m.row(m.rowCount - 1))
+        return m.row(m.rowCount - 1)
     }
 }

@@ -61,7 +61,7 @@ public struct Predictor: Sendable {
             let v = Predictor.fallback(close: s.close)
             return .success(Prediction(symbol: series.symbol, asOf: day, target: target, value: v, model: .fallback))
         case .model(let lm):
-            let v = m.values.withUnsafeBufferPointer { lm.predict(row: UnsafeBufferPointer(rebasing: $0[(r * m.columnCount)..<((r + 1) * m.columnCount)])) }
+            let v = m.row(r).withUnsafeBufferPointer { lm.predict(row: $0) }
             guard v.isFinite else {
                 return .failure(SymbolFailure(stage: "predict", error: "model \(lm.identity.path ?? "?") produced \(v)"))
             }
