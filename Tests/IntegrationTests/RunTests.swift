@@ -62,27 +62,14 @@ struct RunTests {
         c.stopWorkers()
     }
 
-    @Test("the broker restarted mid-run: coordinator and workers reconnect, the run completes")
-    func brokerRestart() throws {
+    @Test("a server restarted mid-run: coordinator and workers reconnect (the coordinator keeps its lock), the run completes",
+          arguments: ["restart-broker", "restart-database"])
+    func serverRestart(verb: String) throws {
         let c = try Cluster(symbols: 80, days: 30)
         try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "250"])
         let run = try c.startRun()
         #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 > 0 })
-        #expect(try TestServers.services("restart-broker") == 0)
-        #expect(run.wait() == 0)
-        let r = try #require(try c.latestRun())
-        #expect(r.status == "completed")
-        try c.expectExactAccounting(runId: r.id)
-        c.stopWorkers()
-    }
-
-    @Test("PostgreSQL restarted mid-run: the coordinator reconnects, keeps its lock, the run completes")
-    func databaseRestart() throws {
-        let c = try Cluster(symbols: 80, days: 30)
-        try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "250"])
-        let run = try c.startRun()
-        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 > 0 })
-        #expect(try TestServers.services("restart-database") == 0)
+        #expect(try TestServers.services(verb) == 0)
         #expect(run.wait() == 0)
         let r = try #require(try c.latestRun())
         #expect(r.status == "completed")

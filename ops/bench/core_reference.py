@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 
-FEATURES = ["Return", "Return_Lag1", "Return_Lag2", "Return_Lag3", "Return_Lag5", "MA_20", "Volatility_20", "RSI"]
+from pandas_features import FEATURES, add_features
 
 
 def main(data_dir, out):
@@ -25,20 +25,7 @@ def main(data_dir, out):
     rows = len(df)
 
     t = time.perf_counter()
-    df = df.sort_values(["Symbol", "Date"], kind="mergesort")
-    g = df.groupby("Symbol", sort=False)
-    df["Return"] = g["Close"].pct_change() * 100
-    gr = df.groupby("Symbol", sort=False)["Return"]
-    for k in (1, 2, 3, 5):
-        df[f"Return_Lag{k}"] = gr.shift(k)
-    df["MA_20"] = g["Close"].rolling(20, min_periods=1).mean().reset_index(level=0, drop=True)
-    df["Volatility_20"] = gr.rolling(20, min_periods=1).std().reset_index(level=0, drop=True)
-    delta = g["Close"].diff()
-    df["gain"] = delta.where(delta > 0, 0)
-    df["loss"] = -delta.where(delta < 0, 0)
-    avg_gain = df.groupby("Symbol", sort=False)["gain"].rolling(14).mean().reset_index(level=0, drop=True)
-    avg_loss = df.groupby("Symbol", sort=False)["loss"].rolling(14).mean().reset_index(level=0, drop=True)
-    df["RSI"] = 100 - 100 / (1 + avg_gain / avg_loss)
+    df = add_features(df)
     feats = df.dropna(subset=FEATURES)
     features = time.perf_counter() - t
 

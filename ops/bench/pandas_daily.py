@@ -15,7 +15,7 @@ import pandas as pd
 import psycopg2
 from psycopg2.extras import execute_values
 
-FEATURES = ["Return", "Return_Lag1", "Return_Lag2", "Return_Lag3", "Return_Lag5", "MA_20", "Volatility_20", "RSI"]
+from pandas_features import FEATURES, add_features
 
 
 def main(data_dir, models_dir, date, url):
@@ -24,19 +24,7 @@ def main(data_dir, models_dir, date, url):
     df = df[pd.to_numeric(df["Close"], errors="coerce") > 0].copy()
     df["Close"] = df["Close"].astype(float)
     t1 = time.perf_counter()
-    df = df.sort_values(["Symbol", "Date"], kind="mergesort")
-    g = df.groupby("Symbol", sort=False)
-    df["Return"] = g["Close"].pct_change() * 100
-    gr = df.groupby("Symbol", sort=False)["Return"]
-    for k in (1, 2, 3, 5):
-        df[f"Return_Lag{k}"] = gr.shift(k)
-    df["MA_20"] = g["Close"].rolling(20, min_periods=1).mean().reset_index(level=0, drop=True)
-    df["Volatility_20"] = gr.rolling(20, min_periods=1).std().reset_index(level=0, drop=True)
-    delta = g["Close"].diff()
-    df["gain"] = delta.where(delta > 0, 0)
-    df["loss"] = -delta.where(delta < 0, 0)
-    df["RSI"] = 100 - 100 / (1 + df.groupby("Symbol", sort=False)["gain"].rolling(14).mean().reset_index(level=0, drop=True)
-                             / df.groupby("Symbol", sort=False)["loss"].rolling(14).mean().reset_index(level=0, drop=True))
+    df = add_features(df)
     today = df[df["Date"] == date].dropna(subset=FEATURES)
     t2 = time.perf_counter()
     cache = {}

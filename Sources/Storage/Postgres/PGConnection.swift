@@ -87,39 +87,33 @@ public final class PGConnection {
     /// Runs one statement with parameters `$1…$n` and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ params: [any PGBindable] = []) throws -> PGRows {
-        let c = try live()
-        let texts = params.map { $0.pgText }
-        let cstrs: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0)! } }
-        defer { cstrs.forEach { free($0) } }
-        let res: OpaquePointer? = cstrs.withUnsafeBufferPointer { buf in
-            buf.baseAddress.map { base in
-                base.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
-                    PQexecParams(c, sql, Int32(buf.count), nil, $0, nil, nil, 0)
-                }
-            } ?? PQexecParams(c, sql, 0, nil, nil, nil, nil, 0)
-        }
-        return try consume(res, context: sql)
+        return try consume(try execParams(sql, params), context: sql)
     }
 
     /// Runs a query and hands its result to `body` without copying it into Swift strings:
     /// for large results (hundreds of thousands of rows) read field bytes in place.
     public func withRawResult<R>(_ sql: String, _ params: [any PGBindable] = [], _ body: (PGRawResult) throws -> R) throws -> R {
         let c = try live()
+        guard let res = try execParams(sql, params) else {
+            throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(c))), context: PGConnection.shorten(sql))
+        }
+        defer { PQclear(res) }
+        guard PQresultStatus(res) == PGRES_TUPLES_OK else { throw PGConnection.error(res, context: sql) }
+        return try body(PGRawResult(res: res))
+    }
+
+    /// Sends one statement with text parameters `$1…$n` (never spliced into the SQL).
+    private func execParams(_ sql: String, _ params: [any PGBindable]) throws -> OpaquePointer? {
+        let c = try live()
         let cstrs: [UnsafeMutablePointer<CChar>?] = params.map { $0.pgText.map { strdup($0)! } }
         defer { cstrs.forEach { free($0) } }
-        let res: OpaquePointer? = cstrs.withUnsafeBufferPointer { buf in
+        return cstrs.withUnsafeBufferPointer { buf in
             buf.baseAddress.map { base in
                 base.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
                     PQexecParams(c, sql, Int32(buf.count), nil, $0, nil, nil, 0)
                 }
             } ?? PQexecParams(c, sql, 0, nil, nil, nil, nil, 0)
         }
-        guard let res else {
-            throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(c))), context: PGConnection.shorten(sql))
-        }
-        defer { PQclear(res) }
-        guard PQresultStatus(res) == PGRES_TUPLES_OK else { throw PGConnection.error(res, context: sql) }
-        return try body(PGRawResult(res: res))
     }
 
     /// Runs one or more statements without parameters (schema scripts).
