@@ -291,7 +291,7 @@ struct RunContractTests {
         c.workers[0].signal(SIGTERM)
         #expect(c.workers[0].wait() == 0)
         // The chunk it held was finished and reported, not abandoned to a redelivery.
-        #expect(try c.count("SELECT count(*) FROM chunks WHERE status = 'done'") > doneBefore)
+        #expect(c.waitFor(10) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 > doneBefore })
         #expect(run.wait() == 0)
         let r = try #require(try c.latestRun())
         try c.expectExactAccounting(runId: r.id)
