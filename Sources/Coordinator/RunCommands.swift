@@ -133,7 +133,7 @@ struct Retry: ParsableCommand {
         if let u = broker.amqpURL { args += ["--amqp-url", u] }
         if let p = broker.topologyPrefix { args += ["--topology-prefix", p] }
         if let l = broker.deliveryLimit { args += ["--delivery-limit", String(l)] }
-        var cmd = try RunCommand.parse(args)
+        let cmd = try RunCommand.parse(args)
         try cmd.run()
     }
 }

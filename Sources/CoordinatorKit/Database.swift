@@ -27,22 +27,20 @@ public final class Database {
     public func connection() throws -> PGConnection {
         if let c = conn, c.isOpen { return c }
         conn = nil
-        let started = Date()
-        var attempt = 0
-        while true {
-            do {
-                let c = try PGConnection(url)
-                try onReconnect?(c)
-                conn = c
-                logger.info("reconnected to PostgreSQL", metadata: ["attempts": "\(attempt + 1)"])
-                return c
-            } catch let e as PGError where e.isConnectionLoss {
-                if Date().timeIntervalSince(started) > giveUpAfterSeconds { throw e }
-                if attempt % 10 == 0 { logger.warning("PostgreSQL unavailable, retrying", metadata: ["error": "\(e)"]) }
-                Thread.sleep(forTimeInterval: backoff.delay(attempt: attempt))
-                attempt += 1
+        let c = try backoff.retry(
+            giveUpAfterSeconds: giveUpAfterSeconds,
+            isRetryable: { ($0 as? PGError)?.isConnectionLoss == true },
+            onRetry: { e, attempt, _ in
+                if attempt % 10 == 0 { self.logger.warning("PostgreSQL unavailable, retrying", metadata: ["error": "\(e)"]) }
             }
+        ) { _ in
+            let c = try PGConnection(url)
+            try onReconnect?(c)
+            return c
         }
+        conn = c
+        logger.info("reconnected to PostgreSQL")
+        return c
     }
 
     /// Runs `body`, reconnecting and retrying while the connection is lost.

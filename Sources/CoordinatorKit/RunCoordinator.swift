@@ -18,6 +18,7 @@ public final class RunCoordinator {
     public private(set) var runId: Int64?
     private var lockConn: PGConnection?
     private let window: Int
+    private let timestampFormatter = ISO8601DateFormatter()
     /// Seconds spent per stage in this process, for the closing summary.
     public private(set) var timings = StageTimings()
 
@@ -267,7 +268,7 @@ public final class RunCoordinator {
     }
 
     func say(_ line: String) {
-        let stamped = "\(ISO8601DateFormatter().string(from: Date())) \(line)"
+        let stamped = "\(timestampFormatter.string(from: Date())) \(line)"
         if options.printProgress { FileHandle.standardOutput.write(Data((stamped + "\n").utf8)) }
         logFile?.write(Data((stamped + "\n").utf8))
     }

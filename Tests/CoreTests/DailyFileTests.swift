@@ -110,6 +110,27 @@ struct SupportTests {
         }
     }
 
+    @Test("Backoff.retry retries what is retryable, stops on anything else, gives up after its limit")
+    func retry() throws {
+        struct Transient: Error {}
+        struct Fatal: Error {}
+        let fast = Backoff(initial: 0.001, maximum: 0.002)
+        var calls = 0, retried: [Int] = []
+        let v = try fast.retry(giveUpAfterSeconds: nil, isRetryable: { $0 is Transient }, onRetry: { _, a, _ in retried.append(a) }) { attempt -> Int in
+            calls += 1
+            if attempt < 3 { throw Transient() }
+            return 42
+        }
+        #expect(v == 42)
+        #expect(calls == 4)
+        #expect(retried == [0, 1, 2])
+        calls = 0
+        #expect(throws: Fatal.self) { try fast.retry(giveUpAfterSeconds: nil, isRetryable: { $0 is Transient }) { _ -> Int in calls += 1; throw Fatal() } }
+        #expect(calls == 1)
+        #expect(throws: Transient.self) { try fast.retry(giveUpAfterSeconds: 0.02, isRetryable: { $0 is Transient }) { _ -> Int in throw Transient() } }
+        #expect(throws: Transient.self) { try fast.retry(giveUpAfterSeconds: nil, shouldStop: { true }, isRetryable: { _ in true }) { _ -> Int in throw Transient() } }
+    }
+
     @Test("SHA-256 matches the standard test vectors")
     func sha() {
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

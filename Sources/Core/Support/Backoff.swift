@@ -23,3 +23,29 @@ public struct Backoff: Sendable {
         return c / 2 + Double.random(in: 0...(c / 2))
     }
 }
+
+extension Backoff {
+    /// Calls `body` until it succeeds. After a failure that `isRetryable` accepts, waits a
+    /// jittered backoff delay and tries again, unless `giveUpAfterSeconds` have passed since the
+    /// first try or `shouldStop` says so; then the last error is thrown. `onRetry` sees each
+    /// retried error with its 0-based attempt number and the delay chosen.
+    public func retry<R>(giveUpAfterSeconds: Double?, shouldStop: () -> Bool = { false },
+                         isRetryable: (Error) -> Bool, onRetry: (Error, Int, Double) -> Void = { _, _, _ in },
+                         _ body: (_ attempt: Int) throws -> R) throws -> R {
+        let started = Date()
+        var attempt = 0
+        while true {
+            do {
+                return try body(attempt)
+            } catch {
+                guard isRetryable(error) else { throw error }
+                if let limit = giveUpAfterSeconds, Date().timeIntervalSince(started) >= limit { throw error }
+                if shouldStop() { throw error }
+                let d = delay(attempt: attempt)
+                onRetry(error, attempt, d)
+                attempt += 1
+                Thread.sleep(forTimeInterval: d)
+            }
+        }
+    }
+}

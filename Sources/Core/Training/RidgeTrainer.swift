@@ -20,12 +20,12 @@ public struct RidgeTrainer: Sendable {
     public func rows(_ s: SymbolSeries, until: Day? = nil) -> (x: [[Double]], y: [Double]) {
         let m = engine.compute(s)
         var xs: [[Double]] = [], ys: [Double] = []
-        guard let ret = engine.names.firstIndex(of: "Return") ?? nil else { return ([], []) }
+        guard let ret = engine.names.firstIndex(of: "Return") else { return ([], []) }
         for r in 0..<max(0, m.rowCount - 1) where m.isComplete(row: r) {
             if let until, s.days[r + 1] > until { break }
             let y = m.value(row: r + 1, column: ret)
             guard y.isFinite else { continue }
-            xs.append(Array(m.row(r)))
+            xs.append(m.row(r))
             ys.append(y)
         }
         return (xs, ys)

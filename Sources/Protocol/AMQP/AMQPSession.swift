@@ -37,28 +37,26 @@ public final class AMQPSession {
     public func connection() throws -> AMQPConnection {
         if let c = current, c.isOpen { return c }
         current = nil
-        let started = Date()
-        var attempt = 0
-        while true {
-            do {
-                let c = try AMQPConnection(url: url, heartbeatSeconds: heartbeatSeconds)
-                try topology.declare(on: c)
-                try setup(c)
-                current = c
-                connects += 1
-                if connects > 1 { logger.info("reconnected to broker", metadata: ["url": "\(url)", "attempts": "\(attempt + 1)"]) }
-                return c
-            } catch let error as AMQPError where error.isConnectionLoss {
-                if let limit = giveUpAfterSeconds, Date().timeIntervalSince(started) >= limit { throw error }
-                if shouldStop() { throw error }
-                let d = backoff.delay(attempt: attempt)
-                if attempt == 0 || attempt % 10 == 0 {
-                    logger.warning("broker unavailable, retrying", metadata: ["error": "\(error)", "delay_s": "\(String(format: "%.2f", d))"])
+        var attempts = 0
+        let c = try backoff.retry(
+            giveUpAfterSeconds: giveUpAfterSeconds, shouldStop: shouldStop,
+            isRetryable: { ($0 as? AMQPError)?.isConnectionLoss == true },
+            onRetry: { error, attempt, d in
+                if attempt % 10 == 0 {
+                    self.logger.warning("broker unavailable, retrying", metadata: ["error": "\(error)", "delay_s": "\(String(format: "%.2f", d))"])
                 }
-                attempt += 1
-                Thread.sleep(forTimeInterval: d)
             }
+        ) { attempt in
+            attempts = attempt + 1
+            let c = try AMQPConnection(url: url, heartbeatSeconds: heartbeatSeconds)
+            try topology.declare(on: c)
+            try setup(c)
+            return c
         }
+        current = c
+        connects += 1
+        if connects > 1 { logger.info("reconnected to broker", metadata: ["url": "\(url)", "attempts": "\(attempts)"]) }
+        return c
     }
 
     /// Runs `body` on the live connection. On a lost connection the session drops it and
