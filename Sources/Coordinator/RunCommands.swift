@@ -41,7 +41,15 @@ struct Ingest: ParsableCommand {
         let conn: PGConnection
         do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
         let files: [String]
-        do { files = try DailyFiles.list(paths) } catch { fail("\(error)") }
+        do {
+            let scan = try DailyFiles.scan(paths)
+            files = scan.files
+            for s in scan.skipped { print("\((s.path as NSString).lastPathComponent): skipped: \(s.reason)") }
+            if files.isEmpty {
+                fail("no daily files in \(paths.joined(separator: " ")) (\(scan.skipped.count) other files skipped): "
+                     + "expected <market>_YYYYMMDD.csv")
+            }
+        } catch { fail("\(error)") }
         let store = MarketStore(db: conn)
         var loaded = 0, rejected = 0, flagged = 0, failedFiles = 0, unchanged = 0
         for f in files {
@@ -66,75 +74,121 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Predict one date across the workers and aggregate into PostgreSQL.",
         discussion: """
-            Exit codes: 0 completed, 2 completed with failures, 1 failed, 3 another coordinator holds
-            the date, 4 cancelled. An unfinished run for the date is resumed, not restarted.
+            Exit codes: 0 completed, 2 completed with failures, 1 failed (also: no data for the date,
+            broker unreachable), 3 another coordinator holds the date, 4 cancelled, 64 bad usage.
+            An unfinished run for the date is resumed with its original settings, not restarted.
             """)
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var broker: BrokerOptions
     @Option(help: "As-of date YYYY-MM-DD.") var date: String
+    @Option(help: "Market (daily-file prefix); default: the only market ingested, else $CLOSEBELL_MARKET.") var market: String?
     @Option(help: "Only these symbols (comma-separated).") var symbols: String?
     @Flag(help: "Only symbols without a prediction for the date.") var onlyUnpredicted = false
     @Option(help: "Symbols per chunk.") var chunkSize = 50
     @Option(help: "Model store folder, as the workers see it (default: $CLOSEBELL_MODELS or ./models).") var models: String?
-    @Option(help: "Seconds without a result before a chunk is published again.") var timeout = 120.0
+    @Flag(help: "Predict with the fallback only: no model store is expected.") var fallbackOnly = false
+    @Option(help: "Seconds a worker may hold a chunk before it is published again.") var timeout = 120.0
     @Option(help: "Attempts per chunk before its symbols are failed.") var maxAttempts = 3
     @Option(help: "Seconds before the first retry of a failed chunk (doubling each attempt, at most 60).") var backoff = 1.0
+    @Option(help: "Seconds to keep trying an unreachable broker before the run is marked failed.") var brokerTimeout = 120.0
     @Option(help: "Folder for per-run log files (default: $CLOSEBELL_LOG_DIR or ./logs).") var logDir: String?
     @Option(help: "Retry of this run (set by `retry`).") var parentRun: Int64?
 
     func run() throws {
         bootstrapLogging()
-        guard let day = Day(iso: date) else { fail("--date '\(date)' is not YYYY-MM-DD", code: 64) }
-        var o = RunOptions(asOf: day, modelStore: models ?? Settings.env("CLOSEBELL_MODELS") ?? "models",
-                           databaseURL: Settings.databaseURL(db.databaseURL), amqpURL: broker.url(), topology: broker.topology)
-        o.symbols = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        o.onlyUnpredicted = onlyUnpredicted
-        o.chunkSize = chunkSize
-        o.timeoutSeconds = timeout
-        o.maxAttempts = maxAttempts
-        o.backoffSeconds = backoff
+        guard let day = Day(iso: date) else { fail("--date '\(RawText.display(date, limit: 40))' is not YYYY-MM-DD", code: 64) }
+        guard brokerTimeout.isFinite, brokerTimeout > 0 else { fail("--broker-timeout \(brokerTimeout): must be more than 0", code: 64) }
+        let databaseURL = Settings.databaseURL(db.databaseURL)
+        let store = absolutePath(models ?? Settings.env("CLOSEBELL_MODELS") ?? "models")
+        var request = RunRequest(market: chooseMarket(market, databaseURL: databaseURL), asOf: day, modelStore: store)
+        request.symbols = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        request.onlyUnpredicted = onlyUnpredicted
+        request.chunkSize = chunkSize
+        request.fallbackOnly = fallbackOnly
+        request.timeoutSeconds = timeout
+        request.maxAttempts = maxAttempts
+        request.backoffSeconds = backoff
+        request.parentRunId = parentRun
+        do { try request.validate() } catch { fail("\(error)", code: 64) }
+        var o = RunOptions(request: request, databaseURL: databaseURL, amqpURL: broker.url(), topology: broker.topology)
         o.logDirectory = logDir ?? Settings.env("CLOSEBELL_LOG_DIR") ?? "logs"
-        o.parentRunId = parentRun
-        o.modelStore = (o.modelStore as NSString).isAbsolutePath ? o.modelStore
-            : FileManager.default.currentDirectoryPath + "/" + o.modelStore
+        o.brokerGiveUpSeconds = brokerTimeout
         do {
             let (exit, _) = try RunCoordinator(options: o).run()
             if exit != .completed { throw ExitCode(exit.rawValue) }
         } catch let e as ExitCode {
             throw e
+        } catch let e as RunRequestError {
+            fail(e.description, code: 64)
         } catch {
             fail("\(error)")
         }
     }
 }
 
+/// A folder as an absolute, standardised path (the form workers and results name it by).
+func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+        .standardizedFileURL.path
+}
+
+/// The market a command works on: the flag, else the only market with data, else $CLOSEBELL_MARKET.
+func chooseMarket(_ flag: String?, databaseURL: String) -> String {
+    if let flag { return flag }
+    let markets = (try? { () throws -> [String] in
+        let c = try PGConnection(databaseURL)
+        defer { c.close() }
+        try Migrator.migrate(c)
+        return try MarketStore(db: c).markets()
+    }()) ?? []
+    if markets.count == 1 { return markets[0] }
+    if let env = Settings.env("CLOSEBELL_MARKET") { return env }
+    if markets.count > 1 { fail("several markets have data (\(markets.joined(separator: ", "))): choose one with --market", code: 64) }
+    return "nepse"
+}
+
 struct Retry: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run again only the failed symbols of a finished run (a new run, linked to it).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run again the failed symbols of a finished run, and those a cancel left unprocessed (a new run, linked to it).")
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var broker: BrokerOptions
     @Argument(help: "Run id.") var runId: Int64
     @Option(help: "Model store folder (default: the run's own).") var models: String?
-    @Option(help: "Symbols per chunk.") var chunkSize = 50
+    @Option(help: "Symbols per chunk (default: the run's own).") var chunkSize: Int?
+    @Option(help: "Folder for per-run log files (default: $CLOSEBELL_LOG_DIR or ./logs).") var logDir: String?
 
     func run() throws {
+        bootstrapLogging()
         let conn: PGConnection
-        do { conn = try db.connect() } catch { fail("\(error)") }
+        do { conn = try db.connect(); try Migrator.migrate(conn) } catch { fail("\(error)") }
         let ledger = RunLedger(db: conn)
         guard let r = try ledger.run(runId) else { fail("no run \(runId)") }
         guard r.isFinished else { fail("run \(runId) is \(r.status); only a finished run can be retried") }
-        let failed = try ledger.failedSymbols(runId)
-        guard !failed.isEmpty else { print("run \(runId) has no failed symbols; nothing to retry"); return }
-        let store = models ?? ((try? JSONSerialization.jsonObject(with: Data(r.config.utf8))) as? [String: Any])?["model_store"] as? String
+        guard var request = RunRequest.stored(r.config) else { fail("run \(runId) has no readable request to retry") }
+        let (failed, unprocessed) = try ledger.retrySymbols(runId)
         conn.close()
-        print("retrying \(failed.count) failed symbols of run \(runId) (\(r.asOf))")
-        var args = ["--date", r.asOf.description, "--symbols", failed.joined(separator: ","), "--parent-run", String(runId), "--chunk-size", String(chunkSize)]
-        if let store { args += ["--models", store] }
-        if let u = db.databaseURL { args += ["--database-url", u] }
-        if let u = broker.amqpURL { args += ["--amqp-url", u] }
-        if let p = broker.topologyPrefix { args += ["--topology-prefix", p] }
-        if let l = broker.deliveryLimit { args += ["--delivery-limit", String(l)] }
-        let cmd = try RunCommand.parse(args)
-        try cmd.run()
+        let symbols = Array(Set(failed + unprocessed)).sorted()
+        guard !symbols.isEmpty else { print("run \(runId) has no failed or unprocessed symbols; nothing to retry"); return }
+        print("retrying run \(runId) (\(r.market) \(r.asOf)): \(failed.count) failed and \(unprocessed.count) unprocessed symbols")
+        request.symbols = symbols
+        request.onlyUnpredicted = false
+        request.parentRunId = runId
+        if let models { request.modelStore = absolutePath(models) }
+        if let chunkSize { request.chunkSize = chunkSize }
+        do { try request.validate() } catch { fail("\(error)", code: 64) }
+        var o = RunOptions(request: request, databaseURL: Settings.databaseURL(db.databaseURL), amqpURL: broker.url(),
+                           topology: broker.topology)
+        o.logDirectory = logDir ?? Settings.env("CLOSEBELL_LOG_DIR") ?? "logs"
+        do {
+            let (exit, _) = try RunCoordinator(options: o).run()
+            if exit != .completed { throw ExitCode(exit.rawValue) }
+        } catch let e as ExitCode {
+            throw e
+        } catch let e as RunRequestError {
+            fail(e.description, code: 64)
+        } catch {
+            fail("\(error)")
+        }
     }
 }
 
@@ -148,7 +202,7 @@ struct Cancel: ParsableCommand {
         let conn: PGConnection
         do { conn = try db.connect() } catch { fail("\(error)") }
         guard try RunLedger(db: conn).cancel(runId) else {
-            let status = try RunLedger(db: conn).run(runId)?.status ?? "unknown"
+            let status = try RunLedger(db: conn).run(runId)?.status.rawValue ?? "unknown"
             fail("run \(runId) is \(status); nothing to cancel")
         }
         do {
@@ -178,14 +232,14 @@ struct Status: ParsableCommand {
         let ledger = RunLedger(db: conn)
         if let runId {
             guard let r = try ledger.run(runId) else { fail("no run \(runId)") }
-            print("run \(r.id)  date \(r.asOf)  \(r.status)  \(String(format: "%.1f", r.progress))%  \(r.processed)/\(r.total) processed, \(r.succeeded) ok, \(r.failed) failed")
+            print("run \(r.id)  \(r.market) \(r.asOf)  \(r.status)  \(String(format: "%.1f", r.progress))%  \(r.processed)/\(r.total) processed, \(r.succeeded) ok, \(r.failed) failed")
             print("  started \(r.startedAt ?? "-")  finished \(r.finishedAt ?? "-")\(r.parentRunId.map { "  retry of run \($0)" } ?? "")")
             if let m = r.message { print("  \(m)") }
             if let e = r.error { print("  error: \(e)") }
             let chunks = try ledger.chunks(runId)
-            let byStatus = Dictionary(grouping: chunks, by: \.status).mapValues(\.count)
+            let byStatus = Dictionary(grouping: chunks, by: \.status.rawValue).mapValues(\.count)
             print("  chunks: " + byStatus.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-            for c in chunks where c.status != "done" || c.attempts > 1 {
+            for c in chunks where c.status != .done || c.attempts > 1 {
                 print("    chunk \(c.chunkNo): \(c.status), \(c.attempts) attempt(s), \(c.symbols.count) symbols\(c.worker.map { ", worker \($0)" } ?? "")\(c.lastError.map { ", last error: \($0)" } ?? "")")
             }
             let fails = try conn.query("SELECT symbol, stage, error FROM symbol_failures WHERE run_id = $1 ORDER BY symbol LIMIT 20", [Int(runId)])
@@ -193,7 +247,7 @@ struct Status: ParsableCommand {
         } else {
             print("run  date        status                   progress  total  ok     failed  started")
             for r in try ledger.recentRuns() {
-                print(pad(String(r.id), 4) + " " + r.asOf.description + "  " + pad(r.status, 24) + " "
+                print(pad(String(r.id), 4) + " " + r.asOf.description + "  " + pad(r.status.rawValue, 24) + " "
                       + String(format: "%6.1f%%  %6d %6d %6d  ", r.progress, r.total, r.succeeded, r.failed) + (r.startedAt ?? "-"))
             }
         }

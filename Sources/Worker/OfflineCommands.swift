@@ -158,7 +158,7 @@ struct Train: ParsableCommand {
             if global { all.x += rows.x; all.y += rows.y }
             if perSymbol {
                 if let m = trainer.fit(x: rows.x, y: rows.y) {
-                    try write(m, folder: sym)
+                    try write(m, folder: ModelStore.folderName(for: sym))
                     written += 1
                 } else { skipped += 1 }
             }

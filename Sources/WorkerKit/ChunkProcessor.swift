@@ -8,6 +8,7 @@ public final class ChunkProcessor: @unchecked Sendable {
     public let workerId: String
     private let lock = NSLock()
     private var stores: [String: ModelStore] = [:]
+    private var inventories: [String: (ModelStore.Inventory, Date)] = [:]
 
     public init(workerId: String) { self.workerId = workerId }
 
@@ -20,6 +21,22 @@ public final class ChunkProcessor: @unchecked Sendable {
         return s
     }
 
+    /// Whether the store holds models, re-checked at most every 10 s (a folder listing).
+    func inventory(_ root: String) -> ModelStore.Inventory {
+        lock.lock()
+        if let (inv, at) = inventories[root], Date().timeIntervalSince(at) < 10 { lock.unlock(); return inv }
+        lock.unlock()
+        let inv = ModelStore.inventory(root: root)
+        lock.lock(); inventories[root] = (inv, Date()); lock.unlock()
+        return inv
+    }
+
+    /// Models loaded so far, over every store.
+    public var cachedModels: Int {
+        lock.lock(); defer { lock.unlock() }
+        return stores.values.reduce(0) { $0 + $1.cachedModels }
+    }
+
     public func process(_ chunk: ChunkMessage) -> ResultMessage {
         let started = DispatchTime.now().uptimeNanoseconds
         let calendar = TradingCalendar(weekdays: Set(chunk.tradingWeekdays.isEmpty ? [0, 1, 2, 3, 4] : chunk.tradingWeekdays))
@@ -27,7 +44,14 @@ public final class ChunkProcessor: @unchecked Sendable {
         var items: [ResultMessage.Item] = []
         var failures: [ResultMessage.Failure] = []
         items.reserveCapacity(chunk.series.count)
-        for s in chunk.series {
+        // Without a model store (unless the run is fallback-only) every symbol would silently get
+        // the fallback: fail them at `model` with the reason instead.
+        let inv = chunk.fallbackOnly ? .models : inventory(chunk.modelStore)
+        if inv != .models {
+            let why = "model store \(chunk.modelStore) \(inv == .missing ? "does not exist" : "holds no model") on worker \(workerId)"
+            failures = chunk.series.map { .init(symbol: $0.symbol, stage: "model", error: why) }
+        }
+        for s in chunk.series where inv == .models {
             switch predictor.predict(s, asOf: chunk.asOf) {
             case .success(let p):
                 items.append(.init(symbol: p.symbol, value: p.value, target: p.target, model: p.model))

@@ -101,6 +101,9 @@ public final class WorkerLoop {
             try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
             return
         }
+        // Tell the coordinator the chunk is taken: its timeout clock starts now, not at publish.
+        let started = StartedMessage(runId: chunk.runId, chunkNo: chunk.chunkNo, attempt: chunk.attempt, worker: options.workerId)
+        try publishResult(started.encode(), messageId: started.messageId, kind: .started, on: c)
         try FaultInjection.beforeCompute(chunk)
         // Compute on another thread; keep servicing the connection (heartbeats) meanwhile.
         let box = ResultBox()
@@ -115,17 +118,26 @@ public final class WorkerLoop {
             try c.service(timeoutSeconds: 0.02)
         }
         let result = box.get()!
-        try c.publish(channel: WorkerLoop.publishChannel, exchange: options.topology.exchange, routingKey: options.topology.resultRoutingKey,
-                      body: result.encode(), properties: .init(messageId: result.messageId, type: WireFormat.Kind.result.typeName))
+        if FaultInjection.forgeResults {
+            let forged = FaultInjection.forged(result)
+            try publishResult(forged.encode(), messageId: forged.messageId, kind: .result, on: c)
+        }
+        try publishResult(result.encode(), messageId: result.messageId, kind: .result, on: c)
         if FaultInjection.duplicateResults {
-            try c.publish(channel: WorkerLoop.publishChannel, exchange: options.topology.exchange, routingKey: options.topology.resultRoutingKey,
-                          body: result.encode(), properties: .init(messageId: result.messageId, type: WireFormat.Kind.result.typeName))
+            try publishResult(result.encode(), messageId: result.messageId, kind: .result, on: c)
         }
         try c.waitForConfirms(channel: WorkerLoop.publishChannel)
         try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
         chunksDone += 1
         logger.debug("chunk done", metadata: ["run": "\(chunk.runId)", "chunk": "\(chunk.chunkNo)", "symbols": "\(chunk.series.count)",
                                               "compute_us": "\(result.computeMicros)"])
+    }
+
+    /// Publishes to the results queue (confirmed before the chunk is acked).
+    func publishResult(_ body: [UInt8], messageId: String, kind: WireFormat.Kind, on c: AMQPConnection) throws {
+        try c.publish(channel: WorkerLoop.publishChannel, exchange: options.topology.exchange,
+                      routingKey: options.topology.resultRoutingKey, body: body,
+                      properties: .init(messageId: messageId, type: kind.typeName))
     }
 
     /// Sends an unusable message to the dead-letter exchange with the reason, then acks it.
@@ -152,11 +164,23 @@ final class ResultBox: @unchecked Sendable {
 /// `CLOSEBELL_FAULT_CRASH_ON_SYMBOL=SYM` makes the worker die (exit 70, no ack) on any chunk
 /// holding SYM; `CLOSEBELL_FAULT_DELAY_MS=N` holds every chunk N ms before computing, so a
 /// test can kill a worker mid-chunk; `CLOSEBELL_FAULT_DUPLICATE_RESULTS=1` publishes every
-/// result twice.
+/// result twice; `CLOSEBELL_FAULT_FORGE_RESULT=1` publishes an invalid result before each real one.
 enum FaultInjection {
     static let duplicateResults = Settings.env("CLOSEBELL_FAULT_DUPLICATE_RESULTS") == "1"
     static let crashSymbol = Settings.env("CLOSEBELL_FAULT_CRASH_ON_SYMBOL")
     static let delayMs = Settings.env("CLOSEBELL_FAULT_DELAY_MS").flatMap { Int($0) } ?? 0
+    static let forgeResults = Settings.env("CLOSEBELL_FAULT_FORGE_RESULT") == "1"
+
+    /// A result that decodes but does not fit its chunk: a symbol it never held, a NaN value,
+    /// a model path outside the store, and the chunk's first symbol missing.
+    static func forged(_ real: ResultMessage) -> ResultMessage {
+        var f = real
+        f.predictions = Array(f.predictions.dropFirst())
+        f.failures = Array(f.failures.dropFirst(f.predictions.count == real.predictions.count ? 1 : 0))
+        f.predictions.append(.init(symbol: "FORGED \u{1F480}", value: .nan, target: real.asOf.adding(days: 1),
+                                   model: ModelIdentity(kind: .linear, path: "/etc/passwd", hash: String(repeating: "0", count: 64))))
+        return f
+    }
 
     static func beforeCompute(_ chunk: ChunkMessage) throws {
         if let sym = crashSymbol, chunk.series.contains(where: { $0.symbol == sym }) {

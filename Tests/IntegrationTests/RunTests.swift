@@ -17,7 +17,7 @@ struct RunTests {
         let run = try c.startRun()
         #expect(run.wait() == 2)
         let r = try #require(try c.latestRun())
-        #expect(r.status == "completed_with_failures")
+        #expect(r.status == .completedWithFailures)
         #expect(r.failed == young)
         #expect(try c.count("SELECT count(*) FROM symbol_failures WHERE stage = 'features' AND error LIKE 'insufficient history%'") == young)
         try c.expectExactAccounting(runId: r.id)
@@ -57,7 +57,7 @@ struct RunTests {
         #expect(c.workers[0].wait() == 128 + SIGKILL)
         #expect(run.wait() == 0)
         let r = try #require(try c.latestRun())
-        #expect(r.status == "completed")
+        #expect(r.status == .completed)
         try c.expectExactAccounting(runId: r.id)
         c.stopWorkers()
     }
@@ -72,7 +72,7 @@ struct RunTests {
         #expect(try TestServers.services(verb) == 0)
         #expect(run.wait() == 0)
         let r = try #require(try c.latestRun())
-        #expect(r.status == "completed")
+        #expect(r.status == .completed)
         try c.expectExactAccounting(runId: r.id)
         c.stopWorkers()
     }
@@ -87,7 +87,7 @@ struct RunTests {
         try c.superviseWorkers(while: { !run.hasExited }, env: env)
         #expect(run.wait() == 2)
         let r = try #require(try c.latestRun())
-        #expect(r.status == "completed_with_failures")
+        #expect(r.status == .completedWithFailures)
         try c.expectExactAccounting(runId: r.id)
         let chunk = try c.db().query("SELECT chunk_no, attempts, status, last_error, cardinality(symbols) FROM chunks WHERE $1 = ANY(symbols)", [poison]).rows[0]
         #expect(chunk[1] == "2")
@@ -119,7 +119,7 @@ struct RunTests {
         let runs = try c.count("SELECT count(*) FROM runs")
         #expect(runs == 1)  // resumed, not restarted
         let r = try #require(try c.latestRun())
-        #expect(r.status == "completed")
+        #expect(r.status == .completed)
         try c.expectExactAccounting(runId: r.id)
         let db = try c.db()
         for row in doneBefore {
@@ -145,8 +145,9 @@ struct RunTests {
         let db = try c.db()
         let chunk0 = try db.query("SELECT symbols::text FROM chunks WHERE run_id = $1 AND chunk_no = 0", [Int(r.id)]).scalar!
         let sym = PGArray.parseText(chunk0)[0]
-        let outcome = try RunLedger(db: db).apply(runId: r.id, chunkNo: 0, asOf: c.day, worker: "replay", computeMillis: 1,
-                                                  predictions: [(sym, c.day.adding(days: 1), 999, "linear", nil, nil, false)], failures: [])
+        let row = PredictionRow(symbol: sym, target: c.day.adding(days: 1), value: 999, kind: "linear", path: nil, hash: nil, fallback: false)
+        let outcome = try RunLedger(db: db).apply(runId: r.id, chunkNo: 0, worker: "replay", computeMillis: 1,
+                                                  predictions: [row], failures: [], check: { _ in nil })
         #expect(outcome == .duplicate)
         #expect(try db.query("SELECT predicted_return FROM predictions WHERE symbol = $1", [sym]).scalar != "999")
         try c.expectExactAccounting(runId: r.id)
@@ -180,7 +181,7 @@ struct RunTests {
         #expect(try c.coordinator(["cancel", String(id)]) == 0)
         #expect(run.wait() == 4)
         let r = try #require(try c.latestRun())
-        #expect(r.status == "cancelled")
+        #expect(r.status == .cancelled)
         #expect(r.processed < r.total)
         Thread.sleep(forTimeInterval: 1)
         let done = try c.count("SELECT count(*) FROM chunks WHERE status = 'done'")
@@ -201,7 +202,7 @@ struct RunTests {
         try c.startWorkers(2)
         #expect(try c.startRun().wait() == 2)
         let first = try #require(try c.latestRun())
-        #expect(first.status == "completed_with_failures")
+        #expect(first.status == .completedWithFailures)
         #expect(try c.count("SELECT count(*) FROM symbol_failures WHERE stage = 'model'") >= 2)
         let stage = try c.scalar("SELECT error FROM symbol_failures WHERE symbol = $1", [syms[0]])
         #expect(stage?.contains("model.json: neither an XGBoost model") == true)
@@ -211,7 +212,7 @@ struct RunTests {
         #expect(retry.id != first.id)
         #expect(retry.parentRunId == first.id)
         #expect(retry.total == first.failed)
-        #expect(retry.status == "completed")
+        #expect(retry.status == .completed)
         for s in syms { #expect(try c.count("SELECT count(*) FROM predictions WHERE symbol = $1 AND run_id = $2", [s, Int(retry.id)]) == 1) }
         c.stopWorkers()
     }

@@ -4,6 +4,10 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
 
     public init(daysSinceEpoch: Int32) { self.daysSinceEpoch = daysSinceEpoch }
 
+    /// The days Closebell accepts from outside (files, messages, flags): 1900-01-01 … 2999-12-31.
+    /// Within it, date arithmetic cannot overflow and PostgreSQL's `date` holds every value.
+    public static let supported = Day(daysSinceEpoch: -25_567)...Day(daysSinceEpoch: 376_199)
+
     /// Builds a day from its parts; nil when the date does not exist.
     public init?(year: Int, month: Int, day: Int) {
         guard (1...12).contains(month), day >= 1, day <= Day.daysInMonth(year, month) else { return nil }

@@ -89,11 +89,11 @@ public struct DailyFileParser: Sendable {
         var fieldStarts = [Int](repeating: 0, count: 16), fieldEnds = [Int](repeating: 0, count: 16)
         while pos < b.count {
             lineNo += 1
+            // A line ends at LF, CRLF or a lone CR (old Mac files).
             var end = pos
-            while end < b.count, b[end] != 0x0A { end += 1 }
-            let next = end + 1
-            var lineEnd = end
-            if lineEnd > pos, b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            while end < b.count, b[end] != 0x0A, b[end] != 0x0D { end += 1 }
+            let lineEnd = end
+            let next = end + (end + 1 < b.count && b[end] == 0x0D && b[end + 1] == 0x0A ? 2 : 1)
             defer { pos = next }
             // Blank lines carry nothing and are skipped.
             var blank = true
@@ -116,7 +116,8 @@ public struct DailyFileParser: Sendable {
                 if e - s >= 2, b[s] == 0x22, b[e - 1] == 0x22 { s += 1; e -= 1 }
                 return UnsafeBufferPointer(rebasing: b[s..<e])
             }
-            func raw() -> String { String(decoding: UnsafeBufferPointer(rebasing: b[pos..<lineEnd]), as: UTF8.self) }
+            func raw() -> String { RawText.display(UnsafeBufferPointer(rebasing: b[pos..<lineEnd])) }
+            func text(_ f: UnsafeBufferPointer<UInt8>) -> String { RawText.display(f, limit: RawText.fieldLimit) }
 
             guard let cols = columnIndex else {
                 // Header: the seven columns, in any order.
@@ -128,13 +129,17 @@ public struct DailyFileParser: Sendable {
                 let missing = DailyFileParser.columns.enumerated().filter { map[$0.offset] < 0 }.map(\.element)
                 if !missing.isEmpty || nf != 7 {
                     throw DataFileError(file: fileName, line: lineNo,
-                                        reason: "bad header '\(raw())': expected \(DailyFileParser.columns.joined(separator: ","))")
+                                        reason: "bad header '\(RawText.display(UnsafeBufferPointer(rebasing: b[pos..<lineEnd]), limit: 200))': expected \(DailyFileParser.columns.joined(separator: ","))")
                 }
                 columnIndex = map
                 continue
             }
             func reject(_ reason: String) {
                 out.rejects.append(RejectedRow(file: fileName, line: lineNo, raw: raw(), reason: reason))
+            }
+            // PostgreSQL text cannot hold NUL: such a row is rejected alone, its raw text escaped.
+            if let nul = UnsafeBufferPointer(rebasing: b[pos..<lineEnd]).firstIndex(of: 0) {
+                reject("NUL byte (0x00) at byte \(nul + 1) of the line"); continue
             }
             if nf != 7 { reject("expected 7 fields, got \(nf)"); continue }
             // Missing fields first, so the reason names the column.
@@ -144,7 +149,7 @@ public struct DailyFileParser: Sendable {
 
             let dateField = field(cols[0])
             guard let day = Day.parseISO(dateField) else {
-                reject("unparsable Date '\(String(decoding: dateField, as: UTF8.self))': expected YYYY-MM-DD"); continue
+                reject("unparsable Date '\(text(dateField))': expected YYYY-MM-DD"); continue
             }
             if day != name.day { reject("Date \(day) does not match the file's day \(name.day)"); continue }
             var values = (0.0, 0.0, 0.0, 0.0, 0.0)
@@ -154,7 +159,7 @@ public struct DailyFileParser: Sendable {
                 for k in 0..<5 {
                     let f = field(cols[2 + k])
                     if let x = DecimalParser.parse(f) { v[k] = x } else {
-                        bad = "unparsable \(DailyFileParser.columns[2 + k]) '\(String(decoding: f, as: UTF8.self))'"
+                        bad = "unparsable \(DailyFileParser.columns[2 + k]) '\(text(f))'"
                         return
                     }
                 }
@@ -166,8 +171,15 @@ public struct DailyFileParser: Sendable {
                 reject("non-positive \(which.0) \(which.1)"); continue
             }
             if volume < 0 { reject("negative Volume \(volume)"); continue }
-            let symbol = String(decoding: field(cols[1]), as: UTF8.self)
-            if let first = seen[symbol] { reject("duplicate symbol \(symbol) (first at line \(first))"); continue }
+            // A symbol is opaque, but it must be text: invalid UTF-8 would be rewritten (and could
+            // then collide with another symbol), so the row is rejected instead.
+            guard let symbol = String(validating: field(cols[1]), as: UTF8.self) else {
+                reject("Symbol '\(text(field(cols[1])))' is not valid UTF-8"); continue
+            }
+            if symbol.utf8.count > RawText.symbolLimit {
+                reject("Symbol is \(symbol.utf8.count) bytes long (at most \(RawText.symbolLimit))"); continue
+            }
+            if let first = seen[symbol] { reject("duplicate symbol \(text(field(cols[1]))) (first at line \(first))"); continue }
 
             var kinds: [Anomaly.Kind] = []
             if low > high { kinds.append(.lowAboveHigh) }
@@ -188,9 +200,20 @@ public struct DailyFileParser: Sendable {
 
 /// Finds daily files in folders or lists of paths.
 public enum DailyFiles {
+    /// A file in a folder that is not a daily file, and why it was left out.
+    public struct Skipped: Sendable, Equatable {
+        public let path: String
+        public let reason: String
+    }
+
     /// Every daily file (`*_YYYYMMDD.csv`) in the given folders and files, sorted by day then name.
-    public static func list(_ paths: [String]) throws -> [String] {
+    public static func list(_ paths: [String]) throws -> [String] { try scan(paths).files }
+
+    /// Every daily file in the given folders and files (sorted by day then name), and the other
+    /// files of those folders, each with the reason it is not a daily file.
+    public static func scan(_ paths: [String]) throws -> (files: [String], skipped: [Skipped]) {
         var out: [String] = []
+        var skipped: [Skipped] = []
         let fm = FileManager.default
         for p in paths {
             var isDir: ObjCBool = false
@@ -198,17 +221,24 @@ public enum DailyFiles {
                 throw DataFileError(file: p, line: nil, reason: "no such file or folder")
             }
             if isDir.boolValue {
-                for f in try fm.contentsOfDirectory(atPath: p) where DailyFileName(f) != nil {
-                    out.append((p as NSString).appendingPathComponent(f))
+                for f in try fm.contentsOfDirectory(atPath: p).sorted() {
+                    let path = (p as NSString).appendingPathComponent(f)
+                    if DailyFileName(f) != nil { out.append(path); continue }
+                    var sub: ObjCBool = false
+                    _ = fm.fileExists(atPath: path, isDirectory: &sub)
+                    if f.hasPrefix(".") { continue }
+                    skipped.append(Skipped(path: path, reason: sub.boolValue ? "a folder (folders are not searched)"
+                        : "not a daily file name: expected <market>_YYYYMMDD.csv with a real date"))
                 }
             } else {
                 out.append(p)
             }
         }
-        return out.sorted {
+        let sorted = out.sorted {
             let a = DailyFileName($0), b = DailyFileName($1)
             if let a, let b, a.day != b.day { return a.day < b.day }
             return $0 < $1
         }
+        return (sorted, skipped)
     }
 }

@@ -1,3 +1,4 @@
+import ClosebellCore
 import Foundation
 
 /// A parsed `amqp://user:pass@host:port/vhost` broker address.
@@ -42,11 +43,5 @@ public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
         return "amqp://\(user):***@\(host):\(port)/\(vh)"
     }
 
-    static func redact(_ url: String) -> String {
-        // Replace ":password@" with ":***@" without trusting the URL to parse.
-        guard let at = url.lastIndex(of: "@"), let schemeEnd = url.range(of: "://") else { return url }
-        let userinfo = url[schemeEnd.upperBound..<at]
-        guard let colon = userinfo.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
-    }
+    static func redact(_ url: String) -> String { Redaction.redact(url) }
 }

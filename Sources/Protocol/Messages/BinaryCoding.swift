@@ -82,16 +82,35 @@ public struct BinaryReader {
         guard n <= max else { throw MessageDecodingError("\(what) count \(n) exceeds \(max)") }
         return n
     }
-    public mutating func string(_ what: String = "string") throws -> String {
-        let n = try count(what + " length", max: 1 << 24)
+    /// A length-prefixed string: valid UTF-8 without NUL (PostgreSQL text cannot hold it), at
+    /// most `maxBytes` long; anything else is refused, never rewritten.
+    public mutating func string(_ what: String = "string", maxBytes: Int = 1 << 20) throws -> String {
+        let n = try count(what + " length", max: maxBytes)
         let r = try take(n, what)
-        return String(decoding: bytes[r], as: UTF8.self)
+        let s = try bytes.withUnsafeBufferPointer { all -> String in
+            let b = UnsafeBufferPointer(rebasing: all[r])
+            guard !b.contains(0) else { throw MessageDecodingError("\(what) at byte \(r.lowerBound) contains a NUL byte") }
+            guard let s = String(validating: b, as: UTF8.self) else {
+                throw MessageDecodingError("\(what) at byte \(r.lowerBound) is not valid UTF-8")
+            }
+            return s
+        }
+        return s
     }
-    public mutating func optionalString(_ what: String = "string") throws -> String? {
-        try bool(what) ? try string(what) : nil
+
+    /// A day (days since 1970-01-01) within ``Day/supported``.
+    public mutating func day(_ what: String) throws -> Day {
+        let d = Day(daysSinceEpoch: try i32(what))
+        guard Day.supported.contains(d) else {
+            throw MessageDecodingError("\(what) \(d.daysSinceEpoch) days since 1970 is outside \(Day.supported.lowerBound)…\(Day.supported.upperBound)")
+        }
+        return d
+    }
+    public mutating func optionalString(_ what: String = "string", maxBytes: Int = 1 << 20) throws -> String? {
+        try bool(what) ? try string(what, maxBytes: maxBytes) : nil
     }
     public mutating func doubles(_ what: String) throws -> [Double] {
-        let n = try count(what)
+        let n = try count(what, max: (bytes.count - offset) / 8)
         let r = try take(n * 8, what)
         var out = [Double](repeating: 0, count: n)
         out.withUnsafeMutableBytes { dst in
@@ -100,11 +119,18 @@ public struct BinaryReader {
         if UInt32(1).littleEndian != 1 { out = out.map { Double(bitPattern: $0.bitPattern.byteSwapped) } }
         return out
     }
+    /// Days in strictly increasing order, each within ``Day/supported``.
     public mutating func days(_ what: String) throws -> [Day] {
         let n = try count(what)
         var out: [Day] = []
-        out.reserveCapacity(n)
-        for _ in 0..<n { out.append(Day(daysSinceEpoch: try i32(what))) }
+        out.reserveCapacity(min(n, (bytes.count - offset) / 4))
+        for i in 0..<n {
+            let d = try day(what)
+            if let last = out.last, d <= last {
+                throw MessageDecodingError("\(what): day \(i) (\(d)) is not after the previous one (\(last))")
+            }
+            out.append(d)
+        }
         return out
     }
 }

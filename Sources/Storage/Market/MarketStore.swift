@@ -42,7 +42,7 @@ public struct MarketStore {
             return IngestReport(file: name, outcome: .failed, loaded: 0, rejected: 0, flagged: 0, error: e.description)
         }
         return try db.transaction {
-            try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["ingest:" + name])
+            try NamedLock.lockInTransaction(NamedLock.ingest(file: name), on: db)
             let prior = try db.query("SELECT checksum FROM ingested_files WHERE file_name = $1", [name]).scalar
             if prior == checksum {
                 return IngestReport(file: name, outcome: .unchanged, loaded: 0, rejected: 0, flagged: 0, error: nil)
@@ -53,16 +53,16 @@ public struct MarketStore {
                 try db.query("DELETE FROM data_quality WHERE file_name = $1", [name])
             }
             try db.execute("CREATE TEMP TABLE IF NOT EXISTS ohlcv_stage (LIKE ohlcv) ON COMMIT DELETE ROWS")
-            try db.copyIn("COPY ohlcv_stage (symbol, trading_date, open, high, low, close, volume, source_file) FROM STDIN") { w in
+            try db.copyIn("COPY ohlcv_stage (market, symbol, trading_date, open, high, low, close, volume, source_file) FROM STDIN") { w in
                 let day = file.name.day.description
                 for b in file.bars {
-                    w.add(b.symbol); w.add(day); w.add(b.open); w.add(b.high); w.add(b.low); w.add(b.close); w.add(b.volume); w.add(name)
+                    w.add(file.name.market); w.add(b.symbol); w.add(day); w.add(b.open); w.add(b.high); w.add(b.low); w.add(b.close); w.add(b.volume); w.add(name)
                     try w.endRow()
                 }
             }
             try db.execute("""
                 INSERT INTO ohlcv SELECT * FROM ohlcv_stage
-                ON CONFLICT (symbol, trading_date) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
+                ON CONFLICT (market, symbol, trading_date) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
                   close = EXCLUDED.close, volume = EXCLUDED.volume, source_file = EXCLUDED.source_file
                 """)
             if !file.rejects.isEmpty {
@@ -72,11 +72,11 @@ public struct MarketStore {
             }
             if !file.anomalies.isEmpty {
                 try db.query("""
-                    INSERT INTO data_quality (file_name, line, symbol, trading_date, anomaly)
-                    SELECT $1, l, s, $2::date, a FROM unnest($3::int[], $4::text[], $5::text[]) AS u(l, s, a)
-                    ON CONFLICT (symbol, trading_date, anomaly) DO UPDATE SET file_name = EXCLUDED.file_name, line = EXCLUDED.line
+                    INSERT INTO data_quality (market, file_name, line, symbol, trading_date, anomaly)
+                    SELECT $6, $1, l, s, $2::date, a FROM unnest($3::int[], $4::text[], $5::text[]) AS u(l, s, a)
+                    ON CONFLICT (market, symbol, trading_date, anomaly) DO UPDATE SET file_name = EXCLUDED.file_name, line = EXCLUDED.line
                     """, [name, file.name.day.description, PGArray.int(file.anomalies.map(\.line)),
-                          PGArray.text(file.anomalies.map(\.symbol)), PGArray.text(file.anomalies.map(\.kind.rawValue))])
+                          PGArray.text(file.anomalies.map(\.symbol)), PGArray.text(file.anomalies.map(\.kind.rawValue)), file.name.market])
             }
             let flaggedRows = Set(file.anomalies.map(\.line)).count
             try db.query("""
@@ -90,28 +90,36 @@ public struct MarketStore {
         }
     }
 
-    /// Symbols with a row on `day`, sorted.
-    public func symbols(on day: Day) throws -> [String] {
-        try db.query("SELECT symbol FROM ohlcv WHERE trading_date = $1 ORDER BY symbol", [day.description]).rows.map { $0[0]! }
+    /// A market's symbols with a row on `day`, sorted.
+    public func symbols(market: String, on day: Day) throws -> [String] {
+        try db.query("SELECT symbol FROM ohlcv WHERE market = $1 AND trading_date = $2 ORDER BY symbol",
+                     [market, day.description]).rows.map { $0[0]! }
     }
 
-    /// Of `symbols`, those with no prediction for `day`.
-    public func unpredicted(_ symbols: [String], on day: Day) throws -> [String] {
-        let have = Set(try db.query("SELECT symbol FROM predictions WHERE as_of_date = $1 AND symbol = ANY($2::text[])",
-                                    [day.description, PGArray.text(symbols)]).rows.map { $0[0]! })
+    /// Of `symbols`, those with no prediction for `day` in `market`.
+    public func unpredicted(_ symbols: [String], market: String, on day: Day) throws -> [String] {
+        let have = Set(try db.query("""
+            SELECT symbol FROM predictions WHERE market = $1 AND as_of_date = $2 AND symbol = ANY($3::text[])
+            """, [market, day.description, PGArray.text(symbols)]).rows.map { $0[0]! })
         return symbols.filter { !have.contains($0) }
+    }
+
+    /// The markets with ingested data (their file prefixes), sorted.
+    public func markets() throws -> [String] {
+        try db.query("SELECT DISTINCT market FROM ingested_files ORDER BY market").rows.map { $0[0]! }
     }
 
     /// Each symbol's last `rows` rows up to and including `day` (what its features need).
     /// One index scan per symbol; the result is parsed in place, without a string per field.
-    public func windows(_ symbols: [String], through day: Day, rows: Int) throws -> [String: SymbolSeries] {
+    public func windows(_ symbols: [String], market: String, through day: Day, rows: Int) throws -> [String: SymbolSeries] {
         try db.withRawResult("""
             SELECT s.symbol, w.trading_date, w.open, w.high, w.low, w.close, w.volume
             FROM unnest($1::text[]) AS s(symbol)
             CROSS JOIN LATERAL (
                 SELECT trading_date, open, high, low, close, volume FROM ohlcv o
-                WHERE o.symbol = s.symbol AND o.trading_date <= $2 ORDER BY trading_date DESC LIMIT $3) w
-            """, [PGArray.text(symbols), day.description, rows]) { r in
+                WHERE o.market = $4 AND o.symbol = s.symbol AND o.trading_date <= $2
+                ORDER BY trading_date DESC LIMIT $3) w
+            """, [PGArray.text(symbols), day.description, rows, market]) { r in
             var out: [String: SymbolSeries] = [:]
             out.reserveCapacity(symbols.count)
             var current: SymbolSeries? = nil

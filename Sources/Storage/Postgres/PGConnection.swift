@@ -1,3 +1,4 @@
+import ClosebellCore
 import CLibPQ
 import Foundation
 
@@ -219,13 +220,8 @@ public final class PGConnection {
         return one.count > 120 ? String(one.prefix(117)) + "..." : one
     }
 
-    /// A URL with its password replaced by `***`.
-    public static func redact(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].lastIndex(of: "@") else { return url }
-        let userinfo = url[schemeEnd.upperBound..<at]
-        guard let colon = userinfo.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
-    }
+    /// A connection string with its password replaced by `***`, whatever its form.
+    public static func redact(_ url: String) -> String { Redaction.redact(url) }
 }
 
 /// A query result read in place (valid only inside ``PGConnection/withRawResult(_:_:_:)``).

@@ -14,10 +14,11 @@ public struct Migration: Sendable {
     }
 }
 
-/// Applies pending migrations under an advisory lock, so concurrent `migrate` calls are safe.
+/// Applies pending migrations under a table lock, so concurrent `migrate` calls are safe.
+///
+/// The lock is `EXCLUSIVE` on `schema_migrations`, which only a role that may write the table can
+/// take (an advisory lock could be taken, and held, by any role, the read-only analyst's too).
 public enum Migrator {
-    static let lockKey: Int64 = 0x636C_6F73_656D_6967  // "closemig"
-
     /// Applies every migration in `migrations` not yet recorded; returns the versions applied.
     /// Running it again applies nothing.
     @discardableResult
@@ -29,7 +30,7 @@ public enum Migrator {
                 applied_at timestamptz NOT NULL DEFAULT now())
             """)
         return try db.transaction {
-            try db.query("SELECT pg_advisory_xact_lock($1)", [lockKey])
+            try db.execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
             let done = Set(try db.query("SELECT version FROM schema_migrations").rows.compactMap { $0[0].flatMap { Int($0) } })
             var applied: [Int] = []
             for m in migrations.sorted(by: { $0.version < $1.version }) where !done.contains(m.version) {

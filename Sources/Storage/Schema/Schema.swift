@@ -127,5 +127,52 @@ public enum Schema {
             ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO closebell_analyst;
             GRANT closebell_analyst TO CURRENT_USER;
             """),
+        Migration(version: 4, name: "markets as namespaces, row locks, result checks", sql: """
+            -- Each market (file prefix) is its own namespace: history, runs and predictions.
+            ALTER TABLE ohlcv ADD COLUMN market text;
+            UPDATE ohlcv o SET market = f.market FROM ingested_files f WHERE f.file_name = o.source_file;
+            UPDATE ohlcv SET market = 'nepse' WHERE market IS NULL;
+            ALTER TABLE ohlcv ALTER COLUMN market SET NOT NULL;
+            ALTER TABLE ohlcv DROP CONSTRAINT ohlcv_pkey;
+            ALTER TABLE ohlcv ADD PRIMARY KEY (market, symbol, trading_date);
+            DROP INDEX ohlcv_by_date;
+            CREATE INDEX ohlcv_by_date ON ohlcv (market, trading_date);
+            CREATE INDEX ohlcv_by_file ON ohlcv (source_file);
+            ALTER TABLE data_quality ADD COLUMN market text;
+            UPDATE data_quality d SET market = f.market FROM ingested_files f WHERE f.file_name = d.file_name;
+            UPDATE data_quality SET market = 'nepse' WHERE market IS NULL;
+            ALTER TABLE data_quality ALTER COLUMN market SET NOT NULL;
+            ALTER TABLE data_quality DROP CONSTRAINT data_quality_pkey;
+            ALTER TABLE data_quality ADD PRIMARY KEY (market, symbol, trading_date, anomaly);
+            ALTER TABLE runs ADD COLUMN market text;
+            UPDATE runs SET market = coalesce((SELECT min(market) FROM ingested_files), 'nepse');
+            ALTER TABLE runs ALTER COLUMN market SET NOT NULL;
+            DROP INDEX one_active_run_per_date;
+            CREATE UNIQUE INDEX one_active_run_per_date ON runs (market, as_of_date) WHERE status IN ('queued', 'running');
+            ALTER TABLE predictions ADD COLUMN market text;
+            UPDATE predictions p SET market = r.market FROM runs r WHERE r.run_id = p.run_id;
+            ALTER TABLE predictions ALTER COLUMN market SET NOT NULL;
+            ALTER TABLE predictions DROP CONSTRAINT predictions_pkey;
+            ALTER TABLE predictions ADD PRIMARY KEY (market, symbol, as_of_date);
+            DROP INDEX predictions_by_date;
+            CREATE INDEX predictions_by_date ON predictions (market, as_of_date);
+            -- A chunk's timeout runs from when a worker took it, never while it waits in the queue.
+            ALTER TABLE chunks ADD COLUMN taken_at timestamptz;
+            -- Named locks are row locks here: only roles that may write this table can take them,
+            -- so the read-only analyst role can never block a run or an ingest.
+            CREATE TABLE closebell_locks (name text PRIMARY KEY);
+            -- Every message the coordinator refused, with the reason.
+            CREATE TABLE rejected_messages (
+                id          bigserial PRIMARY KEY,
+                received_at timestamptz NOT NULL DEFAULT now(),
+                queue       text NOT NULL,
+                message_id  text,
+                run_id      bigint,
+                chunk_no    bigint,
+                attempt     integer,
+                worker      text,
+                reason      text NOT NULL
+            );
+            """),
     ]
 }

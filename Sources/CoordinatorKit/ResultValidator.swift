@@ -1,0 +1,70 @@
+import ClosebellCore
+import ClosebellProtocol
+import ClosebellStorage
+
+/// Checks a decoded result against its chunk as the ledger knows it, before anything is
+/// written: a result must account for exactly the chunk's symbols, each once, with finite
+/// values, plausible target dates, known stages, and model files inside the run's model store.
+/// Anything else is refused with the reason (and counted as a failed attempt of the chunk).
+public enum ResultValidator {
+    /// Stages a worker may report a symbol failing at.
+    public static let stages: Set<String> = ["data", "features", "model", "predict"]
+    /// How far after the as-of date a target date may be (a long holiday, a sparse calendar).
+    public static let maxTargetGapDays = 31
+
+    /// The reason to refuse `result`, or nil when it fits `chunk`.
+    public static func problem(with result: ResultMessage, for chunk: ChunkContext) -> String? {
+        guard result.asOf == chunk.asOf else { return "as-of date \(result.asOf) is not the run's \(chunk.asOf)" }
+        guard result.attempt <= chunk.attempts else {
+            return "attempt \(result.attempt) was never published (the chunk is at attempt \(chunk.attempts))"
+        }
+        guard !result.worker.isEmpty else { return "no worker name" }
+        let expected = Set(chunk.symbols)
+        var seen = Set<String>()
+        for symbol in result.predictions.map(\.symbol) + result.failures.map(\.symbol) {
+            guard expected.contains(symbol) else { return "symbol '\(shown(symbol))' is not in chunk \(chunk.chunkNo)" }
+            guard seen.insert(symbol).inserted else { return "symbol '\(shown(symbol))' is reported twice" }
+        }
+        if seen.count < expected.count {
+            let missing = expected.subtracting(seen).sorted()
+            return "\(missing.count) symbol(s) of the chunk are missing from the result, e.g. '\(shown(missing[0]))'"
+        }
+        let store = RunRequest.stored(chunk.config)?.modelStore
+        for p in result.predictions {
+            if let why = problem(with: p, asOf: chunk.asOf, modelStore: store) { return "\(shown(p.symbol)): \(why)" }
+        }
+        for f in result.failures {
+            guard stages.contains(f.stage) else { return "\(shown(f.symbol)): unknown failure stage '\(shown(f.stage))'" }
+            guard !f.error.isEmpty else { return "\(shown(f.symbol)): failure without a reason" }
+        }
+        return nil
+    }
+
+    static func problem(with p: ResultMessage.Item, asOf: Day, modelStore: String?) -> String? {
+        guard p.value.isFinite else { return "predicted value \(p.value) is not finite" }
+        guard p.target > asOf, p.target.daysSinceEpoch - asOf.daysSinceEpoch <= maxTargetGapDays else {
+            return "target date \(p.target) is not within \(maxTargetGapDays) days after \(asOf)"
+        }
+        if p.model.kind == .fallback {
+            guard p.model.path == nil, p.model.hash == nil else { return "a fallback names a model file" }
+            return nil
+        }
+        guard let path = p.model.path, let hash = p.model.hash else { return "a \(p.model.kind.rawValue) model without path or hash" }
+        guard hash.utf8.count == 64, hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            return "model hash '\(shown(hash))' is not a SHA-256 in hex"
+        }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard let file = parts.last, ["model.json", "model.txt"].contains(file), !parts.contains("..") else {
+            return "model path '\(shown(path))' is not a model file of the store"
+        }
+        if let store = modelStore {
+            let root = store.hasSuffix("/") ? store : store + "/"
+            guard path.hasPrefix(root), parts.count >= 2 else {
+                return "model path '\(shown(path))' is outside the run's model store \(store)"
+            }
+        }
+        return nil
+    }
+
+    static func shown(_ s: String) -> String { RawText.display(s, limit: 64) }
+}

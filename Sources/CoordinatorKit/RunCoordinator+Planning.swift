@@ -1,0 +1,71 @@
+import ClosebellCore
+import ClosebellStorage
+
+extension RunCoordinator {
+    /// Resumes the date's unfinished run (with the settings it was started with), or plans a
+    /// new one: checks the model store, chooses the symbols, splits them into chunks.
+    func planOrResume(_ db: Database) throws -> Int64 {
+        let market = request.market, asOf = request.asOf
+        if let active = try db.retrying({ try RunLedger(db: $0).resumableRun(market: market, asOf: asOf) }) {
+            if active.status == .failed {
+                try db.retrying { try RunLedger(db: $0).reopen(active.id) }
+                say("run \(active.id) had failed (\(active.error ?? "?")); resuming it")
+            }
+            if let stored = RunRequest.stored(active.config) {
+                let ignored = stored.differences(from: request)
+                request = stored
+                if !ignored.isEmpty {
+                    say("resuming run \(active.id) with its original settings; ignoring \(ignored.joined(separator: ", "))")
+                }
+            }
+            say("resuming run \(active.id) for \(market) \(asOf): \(active.processed) of \(active.total) symbols already processed")
+            return active.id
+        }
+        try checkModelStore()
+        let onDay = try db.retrying { try MarketStore(db: $0).symbols(market: market, on: asOf) }
+        var symbols = request.symbols ?? onDay
+        if request.onlyUnpredicted {
+            symbols = try db.retrying { try MarketStore(db: $0).unpredicted(symbols, market: market, on: asOf) }
+        }
+        let chunks = onDay.isEmpty ? [] : RunPlan.chunks(symbols, chunkSize: request.chunkSize)
+        let id = try db.retrying { c in
+            // A retried insert that had committed before the connection dropped.
+            if let active = try RunLedger(db: c).resumableRun(market: market, asOf: asOf) { return active.id }
+            return try RunLedger(db: c).createRun(market: market, asOf: asOf, chunks: chunks, config: request.json,
+                                                  parent: request.parentRunId, coordinator: options.coordinatorId)
+        }
+        if onDay.isEmpty {
+            let why = "no data for \(market) \(asOf): was the day's file ingested?"
+            say(why)
+            try db.retrying { try RunLedger(db: $0).finish(id, error: why) }
+        } else if symbols.isEmpty {
+            say("nothing to predict for \(market) \(asOf): every symbol already has a prediction")
+        }
+        return id
+    }
+
+    /// A run with nothing left to do ends here (no data, nothing unpredicted, already finished).
+    func finishIfEmpty(_ db: Database, _ run: RunRecord) throws -> (RunExit, RunRecord?)? {
+        var r = run
+        if !r.isFinished, r.total == 0 { r = try db.retrying { try RunLedger(db: $0).finish(run.id)! } }
+        guard r.isFinished else { return nil }
+        reporter.summary(r, seconds: timings.plan, processedAtStart: r.processed)
+        return (RunExit(status: r.status), r)
+    }
+
+    /// Refuses a model store that does not exist or holds no model, unless the run is
+    /// fallback-only: otherwise every symbol would silently get the fallback.
+    func checkModelStore() throws {
+        guard !request.fallbackOnly else { return }
+        switch ModelStore.inventory(root: request.modelStore) {
+        case .missing:
+            throw RunRequestError("model store \(request.modelStore) does not exist; train models there "
+                                  + "(worker train) or pass --fallback-only to predict every symbol with the fallback")
+        case .empty:
+            throw RunRequestError("model store \(request.modelStore) holds no model (<SYMBOL>/model.json|txt or "
+                                  + "_global/model.json|txt); pass --fallback-only to predict every symbol with the fallback")
+        case .models:
+            return
+        }
+    }
+}

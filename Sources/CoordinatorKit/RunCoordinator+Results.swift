@@ -1,0 +1,135 @@
+import ClosebellCore
+import ClosebellProtocol
+import ClosebellStorage
+import Foundation
+
+extension RunCoordinator {
+    /// Applies results and dead letters arriving within `seconds`; each is acked only after
+    /// its transaction committed (or after it was rejected and the rejection recorded).
+    func drain(_ db: Database, _ session: AMQPSession, seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        do {
+            try session.withConnection { c in
+                // Wait for the first delivery; then take only what has already arrived, so the
+                // loop can notice the run is complete as soon as the last result is applied.
+                var handled = 0
+                while true {
+                    let remaining = handled == 0 ? deadline.timeIntervalSinceNow : 0.0005
+                    guard remaining > 0, let d = try c.nextDelivery(timeoutSeconds: remaining) else { return }
+                    if d.channel == Self.resultChannel { try handleResult(d, db) } else { try handleDeadLetter(d, db) }
+                    try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
+                    handled += 1
+                }
+            }
+        } catch let e as AMQPError where e.isConnectionLoss {
+            logger.warning("broker lost; reconnecting (unacked results will be delivered again)", metadata: ["error": "\(e)"])
+            try session.connection()  // reconnects, or throws once the broker stayed away too long
+        }
+    }
+
+    /// A message on the results queue: a worker's `started` or `result`. Anything that cannot
+    /// be applied is rejected — recorded with the reason, its chunk's attempt counted as
+    /// failed — and never stops this coordinator or blocks the queue for other runs.
+    func handleResult(_ d: AMQPDelivery, _ db: Database) throws {
+        let t0 = Date()
+        defer { timings.aggregate += Date().timeIntervalSince(t0) }
+        let queue = options.topology.resultQueue
+        let kind: WireFormat.Kind
+        do { kind = try WireFormat.kind(of: d.body) } catch {
+            return try reject(db, queue: queue, d, nil, "\(error)")
+        }
+        if kind == .started {
+            guard let s = try? StartedMessage.decode(d.body) else {
+                return try reject(db, queue: queue, d, nil, "undecodable started message")
+            }
+            try db.retrying { try RunLedger(db: $0).markTaken(runId: s.runId, chunkNo: s.chunkNo, attempt: s.attempt, worker: s.worker) }
+            return
+        }
+        let result: ResultMessage
+        do { result = try ResultMessage.decode(d.body) } catch {
+            return try reject(db, queue: queue, d, nil, "\(error)")
+        }
+        let outcome: ResultOutcome
+        do {
+            outcome = try db.retrying { conn in
+                try RunLedger(db: conn).apply(
+                    runId: result.runId, chunkNo: result.chunkNo, worker: result.worker,
+                    computeMillis: Double(result.computeMicros) / 1000,
+                    predictions: result.predictions.map {
+                        PredictionRow(symbol: $0.symbol, target: $0.target, value: $0.value, kind: $0.model.kind.rawValue,
+                                      path: $0.model.path, hash: $0.model.hash, fallback: $0.model.kind == .fallback)
+                    },
+                    failures: result.failures.map { FailureRow(symbol: $0.symbol, stage: $0.stage, error: $0.error) },
+                    check: { ResultValidator.problem(with: result, for: $0) })
+            }
+        } catch let e as PGError {
+            outcome = .rejected("could not be applied: \(e)")
+        }
+        switch outcome {
+        case .applied:
+            return
+        case .duplicate:
+            logger.debug("duplicate result ignored", metadata: ["run": "\(result.runId)", "chunk": "\(result.chunkNo)"])
+        case .unknown:
+            try reject(db, queue: queue, d, result, "no run \(result.runId) chunk \(result.chunkNo) in this database")
+        case .rejected(let reason):
+            try reject(db, queue: queue, d, result, reason)
+        }
+    }
+
+    /// Records a refused message and, when it was a result for a chunk's current attempt,
+    /// counts that attempt as failed (so the chunk is retried, or failed for good).
+    func reject(_ db: Database, queue: String, _ d: AMQPDelivery, _ result: ResultMessage?, _ reason: String) throws {
+        logger.error("result rejected", metadata: ["reason": "\(reason)", "message_id": "\(d.properties.messageId ?? "-")"])
+        do {
+            try db.retrying {
+                try RunLedger(db: $0).recordRejected(queue: queue, messageId: d.properties.messageId, runId: result?.runId,
+                                                     chunkNo: result?.chunkNo, attempt: result?.attempt,
+                                                     worker: result?.worker, reason: reason)
+            }
+            guard let result else { return }
+            let failedForGood = try db.retrying {
+                try RunLedger(db: $0).chunkAttemptFailed(runId: result.runId, chunkNo: result.chunkNo, attempt: result.attempt,
+                                                        reason: "result rejected: \(reason)")
+            }
+            if let failedForGood, result.runId == runId {
+                say("chunk \(result.chunkNo) attempt \(result.attempt): result rejected (\(reason))"
+                    + (failedForGood ? "; out of attempts, its symbols are failed" : "; will retry after backoff"))
+            }
+        } catch let e as PGError where !e.isConnectionLoss {
+            logger.error("could not record a rejected result; dropping it", metadata: ["error": "\(e)"])
+        }
+    }
+
+    /// A message on the dead-letter queue: a chunk the broker or a worker gave up on.
+    func handleDeadLetter(_ d: AMQPDelivery, _ db: Database) throws {
+        guard let chunk = try? ChunkMessage.decode(d.body) else {
+            let reason = "dead letter that is not a chunk (\(Self.deathReason(d)))"
+            logger.error("\(reason); recorded and dropped", metadata: ["message_id": "\(d.properties.messageId ?? "-")"])
+            try? db.retrying {
+                try RunLedger(db: $0).recordRejected(queue: options.topology.deadLetterQueue, messageId: d.properties.messageId,
+                                                     runId: nil, chunkNo: nil, attempt: nil, worker: nil, reason: reason)
+            }
+            return
+        }
+        let reason = "dead-lettered: \(Self.deathReason(d))"
+        let failedForGood = try db.retrying {
+            try RunLedger(db: $0).chunkAttemptFailed(runId: chunk.runId, chunkNo: chunk.chunkNo, attempt: chunk.attempt, reason: reason)
+        }
+        if let failedForGood, chunk.runId == runId {
+            say("chunk \(chunk.chunkNo) attempt \(chunk.attempt) \(reason)"
+                + (failedForGood ? "; out of attempts, its symbols are failed" : "; will retry after backoff"))
+        }
+    }
+
+    /// The worker's reason (`x-closebell-error`) or the broker's (`x-death` reason, e.g. `delivery_limit`).
+    static func deathReason(_ d: AMQPDelivery) -> String {
+        if let e = d.properties.headers["x-closebell-error"]?.stringValue { return RawText.display(e, limit: 500) }
+        if let death = d.properties.headers["x-death"]?.arrayValue?.first?.tableValue {
+            let reason = death["reason"]?.stringValue ?? "?"
+            let count = death["count"]?.intValue.map { " after \($0) deliveries" } ?? ""
+            return reason == "delivery_limit" ? "delivery limit reached (the chunk crashed or was rejected by workers\(count))" : reason
+        }
+        return d.properties.headers["x-first-death-reason"]?.stringValue ?? "unknown reason"
+    }
+}

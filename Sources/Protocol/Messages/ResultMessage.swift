@@ -1,0 +1,99 @@
+import ClosebellCore
+
+/// What a worker reports for a chunk: each symbol's prediction or failure, and timings.
+public struct ResultMessage: Sendable, Equatable, Codable {
+    /// One symbol's prediction.
+    public struct Item: Sendable, Equatable, Codable {
+        public var symbol: String
+        public var value: Double
+        public var target: Day
+        public var model: ModelIdentity
+        public init(symbol: String, value: Double, target: Day, model: ModelIdentity) {
+            self.symbol = symbol
+            self.value = value
+            self.target = target
+            self.model = model
+        }
+    }
+
+    /// One symbol that got no prediction: the stage and the reason.
+    public struct Failure: Sendable, Equatable, Codable {
+        public var symbol: String
+        public var stage: String
+        public var error: String
+        public init(symbol: String, stage: String, error: String) {
+            self.symbol = symbol
+            self.stage = stage
+            self.error = error
+        }
+    }
+
+    public var runId: Int64
+    public var chunkNo: Int
+    public var attempt: Int
+    public var asOf: Day
+    public var worker: String
+    public var computeMicros: Int64
+    public var predictions: [Item]
+    public var failures: [Failure]
+
+    public init(runId: Int64, chunkNo: Int, attempt: Int, asOf: Day, worker: String, computeMicros: Int64,
+                predictions: [Item], failures: [Failure]) {
+        self.runId = runId
+        self.chunkNo = chunkNo
+        self.attempt = attempt
+        self.asOf = asOf
+        self.worker = worker
+        self.computeMicros = computeMicros
+        self.predictions = predictions
+        self.failures = failures
+    }
+
+    public var messageId: String { "result-\(runId)-\(chunkNo)-a\(attempt)" }
+
+    public func encode() -> [UInt8] {
+        var w = BinaryWriter(capacity: 128 + predictions.count * 120)
+        WireFormat.header(&w, .result)
+        w.i64(runId); w.u32(UInt32(chunkNo)); w.u16(UInt16(clamping: attempt)); w.i32(asOf.daysSinceEpoch)
+        w.string(worker); w.i64(computeMicros)
+        w.u32(UInt32(predictions.count))
+        for p in predictions {
+            w.string(p.symbol); w.f64(p.value); w.i32(p.target.daysSinceEpoch)
+            w.u8(UInt8(ModelKind.allCases.firstIndex(of: p.model.kind)!))
+            w.optionalString(p.model.path); w.optionalString(p.model.hash)
+        }
+        w.u32(UInt32(failures.count))
+        for f in failures { w.string(f.symbol); w.string(f.stage); w.string(f.error) }
+        return w.bytes
+    }
+
+    /// Decodes a result, checking every field's type and range. Whether it matches its chunk
+    /// (the symbols, the model store) is the coordinator's check, against the ledger.
+    public static func decode(_ body: [UInt8]) throws -> ResultMessage {
+        var r = try WireFormat.reader(body, expecting: .result)
+        let (runId, chunkNo, attempt) = try MessageFields.identity(&r)
+        let asOf = try r.day("as-of date")
+        let worker = try r.string("worker", maxBytes: 256), micros = try r.i64("compute time")
+        let np = try r.count("predictions", max: 1_000_000)
+        var preds: [Item] = []
+        preds.reserveCapacity(min(np, (body.count - r.offset) / 18))
+        for i in 0..<np {
+            let sym = try r.string("symbol of prediction \(i)", maxBytes: RawText.symbolLimit)
+            let v = try r.f64("value"), t = try r.day("target of \(sym)")
+            let k = Int(try r.u8("model kind"))
+            guard k < ModelKind.allCases.count else { throw MessageDecodingError("unknown model kind \(k)") }
+            let path = try r.optionalString("model path", maxBytes: 4096), hash = try r.optionalString("model hash", maxBytes: 128)
+            preds.append(Item(symbol: sym, value: v, target: t, model: ModelIdentity(kind: ModelKind.allCases[k], path: path, hash: hash)))
+        }
+        let nf = try r.count("failures", max: 1_000_000)
+        var fails: [Failure] = []
+        fails.reserveCapacity(min(nf, (body.count - r.offset) / 12))
+        for i in 0..<nf {
+            fails.append(Failure(symbol: try r.string("symbol of failure \(i)", maxBytes: RawText.symbolLimit),
+                                 stage: try r.string("stage", maxBytes: 64), error: try r.string("error", maxBytes: 65_536)))
+        }
+        guard r.atEnd else { throw MessageDecodingError("\(body.count - r.offset) trailing bytes after result") }
+        return ResultMessage(runId: runId, chunkNo: chunkNo, attempt: attempt, asOf: asOf, worker: worker,
+                             computeMicros: micros, predictions: preds, failures: fails)
+    }
+}
