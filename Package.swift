@@ -75,10 +75,19 @@ let package = Package(
             ],
             path: "Sources/Benchmarks"),
 
+        // Fixtures shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["ClosebellCore", "ClosebellProtocol"], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["ClosebellCore"], path: "Tests/CoreTests"),
+        // Fast tests of every other layer that need no server.
+        .testTarget(
+            name: "UnitTests",
+            dependencies: ["ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellCoordinator", "ClosebellWorker",
+                           "TestSupport"],
+            path: "Tests/UnitTests"),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellCoordinator", "ClosebellWorker"],
+            dependencies: ["ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellCoordinator", "ClosebellWorker",
+                           "TestSupport"],
             path: "Tests/IntegrationTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -66,6 +66,39 @@ struct DailyFileTests {
         #expect(f.lines == [3])
     }
 
+    @Test("a NUL byte or invalid UTF-8 rejects only its row, raw text escaped; nothing is rewritten")
+    func badBytes() throws {
+        var bytes = Array((header + "\n2024-01-31,GOOD,10,11,9,10.5,100\n").utf8)
+        bytes += Array("2024-01-31,NU".utf8) + [0] + Array("L,10,11,9,10.5,100\n".utf8)
+        bytes += Array("2024-01-31,AB".utf8) + [0xFF] + Array(",10,11,9,10.5,100\n".utf8)
+        bytes += Array("2024-01-31,AB,10,11,9,10.5,100\n2024-01-31,ZZ Q,10,11,9,10.5,100\n".utf8)
+        let f = try DailyFileParser().parse(bytes: bytes, fileName: "nepse_20240131.csv")
+        #expect(f.bars.map(\.symbol) == ["GOOD", "AB", "ZZ Q"])
+        #expect(f.rejects.map(\.line) == [3, 4])
+        #expect(f.rejects[0].reason.contains("NUL byte"))
+        #expect(f.rejects[0].raw == "2024-01-31,NU\\x00L,10,11,9,10.5,100")
+        #expect(f.rejects[1].reason.contains("not valid UTF-8"))
+        #expect(f.rejects[1].raw == "2024-01-31,AB\\xFF,10,11,9,10.5,100")
+        #expect(f.rejects.allSatisfy { !$0.raw.contains("\0") && !$0.reason.contains("\0") })
+    }
+
+    @Test("CR-only line endings parse; a huge line or header is capped in rejects and errors")
+    func capsAndOldMacFiles() throws {
+        let cr = (header + "\r2024-01-31,A,10,11,9,10.5,100\r2024-01-31,B,10,11,9,10.5,100\r").utf8
+        #expect(try DailyFileParser().parse(bytes: Array(cr), fileName: "nepse_20240131.csv").bars.count == 2)
+        let long = "2024-01-31,BIG," + String(repeating: "9", count: 5_000_000) + ",11,9,10.5,100"
+        let f = try parse([header, long, "2024-01-31,OK,10,11,9,10.5,100"])
+        #expect(f.bars.map(\.symbol) == ["OK"])
+        let r = try #require(f.rejects.first)
+        #expect(r.raw.utf8.count < 1100)
+        #expect(r.raw.contains("bytes in all"))
+        #expect(r.reason.utf8.count < 200)
+        let e = #expect(throws: DataFileError.self) {
+            try DailyFileParser().parse(bytes: Array((String(repeating: "x,", count: 3_000_000)).utf8), fileName: "nepse_20240131.csv")
+        }
+        #expect((e?.description.utf8.count ?? 0) < 400)
+    }
+
     @Test("file-level problems name the file and say what is wrong")
     func fileErrors() throws {
         let bad = #expect(throws: DataFileError.self) { try parse(["Date,Symbol,Open,High,Low,Close", "x"]) }

@@ -2,6 +2,7 @@ import ClosebellCore
 import ClosebellProtocol
 import ClosebellStorage
 import Foundation
+import TestSupport
 import Testing
 
 /// The distributed run against real RabbitMQ and PostgreSQL, workers and coordinators as
@@ -264,7 +265,7 @@ struct RunContractTests {
         let conn = try TestServers.connectAMQP()
         try c.topology.topology.declare(on: conn)
         try conn.enableConfirms(channel: 2)
-        var future = ProtocolTests.chunk(symbols: 1, rows: 5).encode()
+        var future = Fixtures.chunk(symbols: 1, rows: 5).encode()
         future[2] = 42
         for (id, body) in [("garbage", Array("hello".utf8)), ("future", future)] {
             try conn.publish(channel: 2, exchange: c.topology.exchange, routingKey: c.topology.chunkRoutingKey, body: body, properties: .init(messageId: id))

@@ -1,22 +1,12 @@
 import ClosebellCore
 import ClosebellProtocol
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Message contract")
 struct ProtocolTests {
-    static func chunk(symbols: Int = 50, rows: Int = 60) -> ChunkMessage {
-        var rng = SplitMix64(seed: 1)
-        let series = (0..<symbols).map { i -> SymbolSeries in
-            var s = SymbolSeries(symbol: SampleDataGenerator.symbolName(i))
-            for d in 0..<rows {
-                let p = 100 + rng.uniform()
-                s.append(Bar(symbol: s.symbol, day: Day(daysSinceEpoch: Int32(20_000 + d)), open: p, high: p + 1, low: p - 1, close: p, volume: 1000))
-            }
-            return s
-        }
-        return ChunkMessage(runId: 7, chunkNo: 3, attempt: 2, asOf: Day(daysSinceEpoch: 20_059), modelStore: "/models", tradingWeekdays: [0, 1, 2, 3, 4], series: series)
-    }
+    static func chunk(symbols: Int = 50, rows: Int = 60) -> ChunkMessage { Fixtures.chunk(symbols: symbols, rows: rows) }
 
     @Test("chunks, results and cancels round-trip exactly")
     func roundTrip() throws {
