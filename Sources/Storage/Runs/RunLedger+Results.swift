@@ -44,6 +44,16 @@ public struct ChunkContext: Sendable {
     public let attempts: Int
     /// The run's request, as stored (JSON).
     public let config: String
+
+    public init(runId: Int64, chunkNo: Int, market: String, asOf: Day, symbols: [String], attempts: Int, config: String) {
+        self.runId = runId
+        self.chunkNo = chunkNo
+        self.market = market
+        self.asOf = asOf
+        self.symbols = symbols
+        self.attempts = attempts
+        self.config = config
+    }
 }
 
 /// What applying a result did.
