@@ -55,7 +55,16 @@ public final class WorkerLoop {
         let t = options.topology
         let controlQueue = self.controlQueue
         let prefetch = options.prefetch
-        let session = AMQPSession(url: options.amqpURL, topology: t.topology, heartbeatSeconds: options.heartbeatSeconds, logger: logger) { c in
+        let logger = self.logger
+        // The worker declares the shared topology when its broker user may; a least-privilege
+        // worker user may not (403), and then uses the topology the coordinator declared,
+        // waiting (404, retried) until it exists.
+        let session = AMQPSession(url: options.amqpURL, topology: Topology(), heartbeatSeconds: options.heartbeatSeconds,
+                                  logger: logger) { c in
+            do { try t.topology.declare(on: c) } catch let e as AMQPError where e.replyCode == 403 {
+                logger.debug("no permission to declare the topology; using the coordinator's", metadata: ["error": "\(e)"])
+                _ = try c.queueInfo(t.chunkQueue)
+            }
             try c.enableConfirms(channel: WorkerLoop.publishChannel)
             try c.declareQueue(controlQueue, durable: false, exclusive: true, autoDelete: true)
             try c.bindQueue(controlQueue, exchange: t.controlExchange, routingKey: "")
@@ -135,7 +144,7 @@ public final class WorkerLoop {
 
     /// Publishes to the results queue (confirmed before the chunk is acked).
     func publishResult(_ body: [UInt8], messageId: String, kind: WireFormat.Kind, on c: AMQPConnection) throws {
-        try c.publish(channel: WorkerLoop.publishChannel, exchange: options.topology.exchange,
+        try c.publish(channel: WorkerLoop.publishChannel, exchange: options.topology.resultExchange,
                       routingKey: options.topology.resultRoutingKey, body: body,
                       properties: .init(messageId: messageId, type: kind.typeName))
     }

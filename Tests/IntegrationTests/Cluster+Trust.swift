@@ -30,7 +30,7 @@ extension Cluster {
         try topology.topology.declare(on: conn)
         try conn.enableConfirms(channel: 2)
         for (id, body) in bodies {
-            try conn.publish(channel: 2, exchange: topology.exchange, routingKey: topology.resultRoutingKey, body: body,
+            try conn.publish(channel: 2, exchange: topology.resultExchange, routingKey: topology.resultRoutingKey, body: body,
                              properties: .init(messageId: id))
         }
         try conn.waitForConfirms(channel: 2)

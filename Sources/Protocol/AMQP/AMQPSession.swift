@@ -40,7 +40,9 @@ public final class AMQPSession {
         var attempts = 0
         let c = try backoff.retry(
             giveUpAfterSeconds: giveUpAfterSeconds, shouldStop: shouldStop,
-            isRetryable: { ($0 as? AMQPError)?.isConnectionLoss == true },
+            // 404: a queue the setup needs is not declared yet (a worker started before the
+            // coordinator): retried like a lost connection.
+            isRetryable: { ($0 as? AMQPError).map { $0.isConnectionLoss || $0.replyCode == 404 } == true },
             onRetry: { error, attempt, d in
                 if attempt % 10 == 0 {
                     self.logger.warning("broker unavailable, retrying", metadata: ["error": "\(error)", "delay_s": "\(String(format: "%.2f", d))"])
@@ -49,8 +51,13 @@ public final class AMQPSession {
         ) { attempt in
             attempts = attempt + 1
             let c = try AMQPConnection(url: url, heartbeatSeconds: heartbeatSeconds)
-            try topology.declare(on: c)
-            try setup(c)
+            do {
+                try topology.declare(on: c)
+                try setup(c)
+            } catch {
+                c.close()
+                throw error
+            }
             return c
         }
         current = c

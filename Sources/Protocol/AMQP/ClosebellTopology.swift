@@ -1,3 +1,5 @@
+import Foundation
+
 /// Closebell's exchanges, queues and routing keys, all in one place.
 ///
 /// Every name derives from `prefix` (default `closebell`), so tests and separate deployments on
@@ -13,8 +15,11 @@ public struct ClosebellTopology: Sendable {
         self.deliveryLimit = deliveryLimit
     }
 
-    /// Direct exchange that chunks and results are published to.
+    /// Direct exchange the coordinator publishes chunks to.
     public var exchange: String { prefix }
+    /// Direct exchange workers publish results (and `started`) to. Apart from the chunk
+    /// exchange, so a worker's broker user can write results without being able to forge chunks.
+    public var resultExchange: String { "\(prefix).results" }
     /// Fanout exchange for dead letters.
     public var deadLetterExchange: String { "\(prefix).dlx" }
     /// Fanout exchange for control messages (cancel) to every worker.
@@ -28,10 +33,27 @@ public struct ClosebellTopology: Sendable {
     /// The queues operators watch, in display order.
     public var watchedQueues: [String] { [chunkQueue, resultQueue, deadLetterQueue] }
 
+    /// RabbitMQ permissions (configure, write, read regular expressions) of least privilege for
+    /// each role: the coordinator manages everything under the prefix; a worker declares and
+    /// reads only its own control queue, reads chunks, and writes results and dead letters.
+    public func permissions(for role: Role) -> (configure: String, write: String, read: String) {
+        let p = NSRegularExpression.escapedPattern(for: prefix)
+        switch role {
+        case .coordinator:
+            return ("^\(p)(\\..*)?$", "^\(p)(\\..*)?$", "^\(p)(\\..*)?$")
+        case .worker:
+            return ("^\(p)\\.control\\..+$", "^\(p)\\.(results|dlx|control\\..+)$", "^\(p)\\.(chunks|control|control\\..+)$")
+        }
+    }
+
+    /// The two roles that talk to the broker.
+    public enum Role: String, Sendable, CaseIterable { case coordinator, worker }
+
     public var topology: Topology {
         Topology(
             exchanges: [
                 .init(name: exchange, type: "direct"),
+                .init(name: resultExchange, type: "direct"),
                 .init(name: deadLetterExchange, type: "fanout"),
                 .init(name: controlExchange, type: "fanout"),
             ],
@@ -42,7 +64,7 @@ public struct ClosebellTopology: Sendable {
             ],
             bindings: [
                 .init(queue: chunkQueue, exchange: exchange, routingKey: chunkRoutingKey),
-                .init(queue: resultQueue, exchange: exchange, routingKey: resultRoutingKey),
+                .init(queue: resultQueue, exchange: resultExchange, routingKey: resultRoutingKey),
                 .init(queue: deadLetterQueue, exchange: deadLetterExchange, routingKey: ""),
             ])
     }
