@@ -232,7 +232,7 @@ struct Status: ParsableCommand {
         let ledger = RunLedger(db: conn)
         if let runId {
             guard let r = try ledger.run(runId) else { fail("no run \(runId)") }
-            print("run \(r.id)  \(r.market) \(r.asOf)  \(r.status)  \(String(format: "%.1f", r.progress))%  \(r.processed)/\(r.total) processed, \(r.succeeded) ok, \(r.failed) failed")
+            print("run \(r.id)  \(r.market) \(r.asOf)  \(r.status)  \(String(format: "%.1f", r.progress))%  \(r.processed)/\(r.total) processed, \(r.succeeded) ok, \(r.failed) failed, \(r.skipped) skipped")
             print("  started \(r.startedAt ?? "-")  finished \(r.finishedAt ?? "-")\(r.parentRunId.map { "  retry of run \($0)" } ?? "")")
             if let m = r.message { print("  \(m)") }
             if let e = r.error { print("  error: \(e)") }
@@ -244,6 +244,8 @@ struct Status: ParsableCommand {
             }
             let fails = try conn.query("SELECT symbol, stage, error FROM symbol_failures WHERE run_id = $1 ORDER BY symbol LIMIT 20", [Int(runId)])
             for f in fails.rows { print("    failed \(f[0]!) at \(f[1]!): \(f[2]!)") }
+            let skips = try conn.query("SELECT symbol, reason FROM symbol_skips WHERE run_id = $1 ORDER BY symbol LIMIT 20", [Int(runId)])
+            for k in skips.rows { print("    skipped \(k[0]!): \(k[1]!)") }
         } else {
             print("run  date        status                   progress  total  ok     failed  started")
             for r in try ledger.recentRuns() {

@@ -21,7 +21,7 @@ public enum ResultValidator {
         guard !result.worker.isEmpty else { return "no worker name" }
         let expected = Set(chunk.symbols)
         var seen = Set<String>()
-        for symbol in result.predictions.map(\.symbol) + result.failures.map(\.symbol) {
+        for symbol in result.symbols {
             guard expected.contains(symbol) else { return "symbol '\(shown(symbol))' is not in chunk \(chunk.chunkNo)" }
             guard seen.insert(symbol).inserted else { return "symbol '\(shown(symbol))' is reported twice" }
         }
@@ -37,6 +37,7 @@ public enum ResultValidator {
             guard stages.contains(f.stage) else { return "\(shown(f.symbol)): unknown failure stage '\(shown(f.stage))'" }
             guard !f.error.isEmpty else { return "\(shown(f.symbol)): failure without a reason" }
         }
+        for k in result.skips where k.reason.isEmpty { return "\(shown(k.symbol)): skip without a reason" }
         return nil
     }
 

@@ -60,6 +60,7 @@ extension RunCoordinator {
                                       path: $0.model.path, hash: $0.model.hash, fallback: $0.model.kind == .fallback)
                     },
                     failures: result.failures.map { FailureRow(symbol: $0.symbol, stage: $0.stage, error: $0.error) },
+                    skips: result.skips.map { SkipRow(symbol: $0.symbol, reason: $0.reason) },
                     check: { ResultValidator.problem(with: result, for: $0) })
             }
         } catch let e as PGError {

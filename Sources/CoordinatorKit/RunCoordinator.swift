@@ -99,6 +99,9 @@ public final class RunCoordinator {
                 }
                 if try db.retrying({ try RunLedger(db: $0).openChunkCount(id) }) == 0 {
                     final = try db.retrying { try RunLedger(db: $0).finish(id) }
+                    // Late copies (duplicates, a timed-out attempt's result) already on their way
+                    // are taken and acknowledged now, not left in the queue for the next run.
+                    try drain(db, session, seconds: 0.01)
                     break
                 }
             }

@@ -35,14 +35,14 @@ final class RunReporter {
         let secs = Date().timeIntervalSince(started)
         let rate = Double(r.processed - processedAtStart) / max(secs, 1e-9)
         let eta = rate > 0 ? String(format: "%.1fs", Double(r.total - r.processed) / rate) : "?"
-        say(String(format: "run %lld: %d/%d symbols (%.1f%%), %d ok, %d failed, %.0f symbols/s, ETA %@",
-                   r.id, r.processed, r.total, r.progress, r.succeeded, r.failed, rate, eta))
+        say(String(format: "run %lld: %d/%d symbols (%.1f%%), %d ok, %d failed, %d skipped, %.0f symbols/s, ETA %@",
+                   r.id, r.processed, r.total, r.progress, r.succeeded, r.failed, r.skipped, rate, eta))
     }
 
     /// The closing summary: status, counts, time and symbols/s.
     func summary(_ r: RunRecord, seconds: Double, processedAtStart: Int) {
-        say(String(format: "run %lld %@: %@ — %d symbols, %d succeeded, %d failed, %.2fs, %.0f symbols/s",
-                   r.id, r.asOf.description, r.status.rawValue, r.total, r.succeeded, r.failed, seconds,
+        say(String(format: "run %lld %@: %@ — %d symbols, %d succeeded, %d failed, %d skipped, %.2fs, %.0f symbols/s",
+                   r.id, r.asOf.description, r.status.rawValue, r.total, r.succeeded, r.failed, r.skipped, seconds,
                    Double(r.processed - processedAtStart) / max(seconds, 1e-9)))
         if let e = r.error { say("run \(r.id) error: \(e)") }
     }

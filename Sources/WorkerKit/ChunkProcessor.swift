@@ -43,6 +43,7 @@ public final class ChunkProcessor: @unchecked Sendable {
         let predictor = Predictor(store: store(chunk.modelStore), calendar: calendar)
         var items: [ResultMessage.Item] = []
         var failures: [ResultMessage.Failure] = []
+        var skips: [ResultMessage.Skip] = []
         items.reserveCapacity(chunk.series.count)
         // Without a model store (unless the run is fallback-only) every symbol would silently get
         // the fallback: fail them at `model` with the reason instead.
@@ -55,12 +56,14 @@ public final class ChunkProcessor: @unchecked Sendable {
             switch predictor.predict(s, asOf: chunk.asOf) {
             case .success(let p):
                 items.append(.init(symbol: p.symbol, value: p.value, target: p.target, model: p.model))
+            case .failure(let f) where f.skipped:
+                skips.append(.init(symbol: s.symbol, reason: f.error))
             case .failure(let f):
                 failures.append(.init(symbol: s.symbol, stage: f.stage, error: f.error))
             }
         }
         let micros = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000)
         return ResultMessage(runId: chunk.runId, chunkNo: chunk.chunkNo, attempt: chunk.attempt, asOf: chunk.asOf,
-                             worker: workerId, computeMicros: micros, predictions: items, failures: failures)
+                             worker: workerId, computeMicros: micros, predictions: items, failures: failures, skips: skips)
     }
 }

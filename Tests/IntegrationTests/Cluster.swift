@@ -80,7 +80,7 @@ final class Cluster {
 
     func db() throws -> PGConnection { try PGConnection(databaseURL) }
 
-    /// Symbols trading on the run's day with too little history for features (they fail at `features`).
+    /// Symbols trading on the run's day with too little history for features (they are skipped).
     func shortHistorySymbols() throws -> Int {
         try count("""
             SELECT count(*) FROM (SELECT symbol FROM ohlcv WHERE trading_date <= $1
@@ -113,9 +113,10 @@ final class Cluster {
         defer { c.close() }
         let r = try RunLedger(db: c).run(runId)!
         #expect(r.processed == r.total)
-        #expect(r.succeeded + r.failed == r.total)
+        #expect(r.succeeded + r.failed + r.skipped == r.total)
         #expect(try c.query("SELECT count(*) FROM predictions WHERE run_id = $1", [Int(runId)]).scalar == String(r.succeeded))
         #expect(try c.query("SELECT count(*) FROM symbol_failures WHERE run_id = $1", [Int(runId)]).scalar == String(r.failed))
+        #expect(try c.query("SELECT count(*) FROM symbol_skips WHERE run_id = $1", [Int(runId)]).scalar == String(r.skipped))
         #expect(try c.query("SELECT count(*) FROM chunks WHERE run_id = $1 AND status IN ('pending','published')", [Int(runId)]).scalar == "0")
         let planned = try c.query("SELECT coalesce(sum(cardinality(symbols)), 0) FROM chunks WHERE run_id = $1", [Int(runId)]).scalar
         #expect(planned == String(r.total))

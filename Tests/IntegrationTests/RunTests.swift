@@ -13,14 +13,15 @@ struct RunTests {
     func happyPath() throws {
         let c = try Cluster(symbols: 100, days: 30, youngSymbols: true)
         let young = try c.shortHistorySymbols()
-        #expect(young > 0)  // late listings: they must fail at `features`, and be counted
+        #expect(young > 0)  // late listings: skipped with the reason, counted apart; the run completes (exit 0)
         try c.startWorkers(3)
         let run = try c.startRun()
-        #expect(run.wait() == 2)
+        #expect(run.wait() == 0)
         let r = try #require(try c.latestRun())
-        #expect(r.status == .completedWithFailures)
-        #expect(r.failed == young)
-        #expect(try c.count("SELECT count(*) FROM symbol_failures WHERE stage = 'features' AND error LIKE 'insufficient history%'") == young)
+        #expect(r.status == .completed)
+        #expect(r.failed == 0)
+        #expect(r.skipped == young)
+        #expect(try c.count("SELECT count(*) FROM symbol_skips WHERE reason LIKE 'insufficient history%'") == young)
         try c.expectExactAccounting(runId: r.id)
         #expect(r.total == (try c.count("SELECT count(*) FROM ohlcv WHERE trading_date = $1", [c.day.description])))
         // Offline predictions from the same files and models must match to the last bit.

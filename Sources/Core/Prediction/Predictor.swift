@@ -13,11 +13,15 @@ public struct SymbolFailure: Error, Sendable, Equatable, Codable, CustomStringCo
     /// `data`, `features`, `model` or `predict`.
     public let stage: String
     public let error: String
-    public init(stage: String, error: String) {
+    /// Expected, not an error: the symbol has too little history for its features yet (a new
+    /// listing). Runs count it as skipped, apart from failures (SPEC §4).
+    public let skipped: Bool
+    public init(stage: String, error: String, skipped: Bool = false) {
         self.stage = stage
         self.error = error
+        self.skipped = skipped
     }
-    public var description: String { "\(stage): \(error)" }
+    public var description: String { "\(skipped ? "skipped" : stage): \(error)" }
 }
 
 /// Features and inference for one symbol at a time: the worker's brain, usable offline.
@@ -48,8 +52,12 @@ public struct Predictor: Sendable {
         let r = m.rowCount - 1
         guard m.isComplete(row: r) else {
             let missing = (0..<m.columnCount).filter { m.value(row: r, column: $0).isNaN }.map { m.names[$0] }
+            // Fewer rows than the features look back over: a young listing, skipped. With the
+            // whole look-back present, undefined features (0/0 on flat prices) are a failure.
+            let young = last + 1 < engine.window
             return .failure(SymbolFailure(stage: "features",
-                error: "insufficient history: \(series.count) rows up to \(day); \(missing.joined(separator: ", ")) undefined"))
+                error: "\(young ? "insufficient history" : "features undefined"): \(last + 1) rows up to \(day); "
+                    + "\(missing.joined(separator: ", ")) undefined", skipped: young))
         }
         let choice: ModelChoice
         do { choice = try store.resolve(symbol: series.symbol) } catch {

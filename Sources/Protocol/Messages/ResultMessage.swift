@@ -28,6 +28,16 @@ public struct ResultMessage: Sendable, Equatable, Codable {
         }
     }
 
+    /// One symbol skipped as expected (too little history yet), with the reason.
+    public struct Skip: Sendable, Equatable, Codable {
+        public var symbol: String
+        public var reason: String
+        public init(symbol: String, reason: String) {
+            self.symbol = symbol
+            self.reason = reason
+        }
+    }
+
     public var runId: Int64
     public var chunkNo: Int
     public var attempt: Int
@@ -36,9 +46,10 @@ public struct ResultMessage: Sendable, Equatable, Codable {
     public var computeMicros: Int64
     public var predictions: [Item]
     public var failures: [Failure]
+    public var skips: [Skip]
 
     public init(runId: Int64, chunkNo: Int, attempt: Int, asOf: Day, worker: String, computeMicros: Int64,
-                predictions: [Item], failures: [Failure]) {
+                predictions: [Item], failures: [Failure], skips: [Skip] = []) {
         self.runId = runId
         self.chunkNo = chunkNo
         self.attempt = attempt
@@ -47,7 +58,11 @@ public struct ResultMessage: Sendable, Equatable, Codable {
         self.computeMicros = computeMicros
         self.predictions = predictions
         self.failures = failures
+        self.skips = skips
     }
+
+    /// Every symbol the result accounts for, predicted, failed or skipped, in that order.
+    public var symbols: [String] { predictions.map(\.symbol) + failures.map(\.symbol) + skips.map(\.symbol) }
 
     public var messageId: String { "result-\(runId)-\(chunkNo)-a\(attempt)" }
 
@@ -64,6 +79,8 @@ public struct ResultMessage: Sendable, Equatable, Codable {
         }
         w.u32(UInt32(failures.count))
         for f in failures { w.string(f.symbol); w.string(f.stage); w.string(f.error) }
+        w.u32(UInt32(skips.count))
+        for k in skips { w.string(k.symbol); w.string(k.reason) }
         return w.bytes
     }
 
@@ -92,8 +109,15 @@ public struct ResultMessage: Sendable, Equatable, Codable {
             fails.append(Failure(symbol: try r.string("symbol of failure \(i)", maxBytes: RawText.symbolLimit),
                                  stage: try r.string("stage", maxBytes: 64), error: try r.string("error", maxBytes: 65_536)))
         }
+        let nk = try r.count("skips", max: 1_000_000)
+        var skips: [Skip] = []
+        skips.reserveCapacity(min(nk, (body.count - r.offset) / 8))
+        for i in 0..<nk {
+            skips.append(Skip(symbol: try r.string("symbol of skip \(i)", maxBytes: RawText.symbolLimit),
+                              reason: try r.string("reason", maxBytes: 65_536)))
+        }
         guard r.atEnd else { throw MessageDecodingError("\(body.count - r.offset) trailing bytes after result") }
         return ResultMessage(runId: runId, chunkNo: chunkNo, attempt: attempt, asOf: asOf, worker: worker,
-                             computeMicros: micros, predictions: preds, failures: fails)
+                             computeMicros: micros, predictions: preds, failures: fails, skips: skips)
     }
 }

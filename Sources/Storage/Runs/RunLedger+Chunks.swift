@@ -70,7 +70,8 @@ extension RunLedger {
             try recordFailures(runId: runId, chunkNo: chunkNo, asOf: try row.day(3), attempts: attempts,
                                symbols.map { FailureRow(symbol: $0, stage: "chunk", error: why) })
             try db.query("""
-                UPDATE chunks SET status = 'failed', last_error = $3, completed_at = now(), succeeded = 0, failed = cardinality(symbols)
+                UPDATE chunks SET status = 'failed', last_error = $3, completed_at = now(), succeeded = 0, failed = cardinality(symbols),
+                  skipped = 0
                 WHERE run_id = $1 AND chunk_no = $2
                 """, [Int(runId), chunkNo, reason])
             try refreshCounts(runId)
@@ -81,12 +82,12 @@ extension RunLedger {
     /// Recomputes processed / succeeded / failed / progress from the chunks.
     public func refreshCounts(_ runId: Int64) throws {
         try db.query("""
-            UPDATE runs r SET processed = c.p, succeeded = c.s, failed = c.f,
+            UPDATE runs r SET processed = c.p, succeeded = c.s, failed = c.f, skipped = c.k,
               progress = CASE WHEN r.total_symbols = 0 THEN 100 ELSE round((100.0 * c.p / r.total_symbols)::numeric, 2) END,
               message = format('%s of %s symbols processed (%s chunks done, %s failed, %s open)',
                                c.p, r.total_symbols, c.done, c.bad, c.open)
-            FROM (SELECT coalesce(sum(succeeded + failed), 0) AS p, coalesce(sum(succeeded), 0) AS s,
-                         coalesce(sum(failed), 0) AS f,
+            FROM (SELECT coalesce(sum(succeeded + failed + skipped), 0) AS p, coalesce(sum(succeeded), 0) AS s,
+                         coalesce(sum(failed), 0) AS f, coalesce(sum(skipped), 0) AS k,
                          count(*) FILTER (WHERE status = 'done') AS done, count(*) FILTER (WHERE status = 'failed') AS bad,
                          count(*) FILTER (WHERE status IN ('pending', 'published')) AS open
                   FROM chunks WHERE run_id = $1) c

@@ -34,6 +34,17 @@ public struct FailureRow: Sendable, Equatable {
     }
 }
 
+/// One skipped symbol of a result (too little history), with the reason.
+public struct SkipRow: Sendable, Equatable {
+    public var symbol: String
+    public var reason: String
+
+    public init(symbol: String, reason: String) {
+        self.symbol = symbol
+        self.reason = reason
+    }
+}
+
 /// What the ledger knows of a chunk when a result for it arrives: what the result is checked against.
 public struct ChunkContext: Sendable {
     public let runId: Int64
@@ -59,7 +70,7 @@ public struct ChunkContext: Sendable {
 /// What applying a result did.
 public enum ResultOutcome: Sendable, Equatable {
     /// Predictions and failures written, chunk done, run counts updated.
-    case applied(succeeded: Int, failed: Int)
+    case applied(succeeded: Int, failed: Int, skipped: Int)
     /// The chunk was already finished (a duplicate or late result): nothing written.
     case duplicate
     /// The run or chunk does not exist in this database.
@@ -74,7 +85,7 @@ extension RunLedger {
     /// is already finished changes nothing; one that `check` refuses (given the chunk as the
     /// ledger knows it) changes nothing and is returned as `.rejected`.
     public func apply(runId: Int64, chunkNo: Int, worker: String, computeMillis: Double,
-                      predictions: [PredictionRow], failures: [FailureRow],
+                      predictions: [PredictionRow], failures: [FailureRow], skips: [SkipRow] = [],
                       check: (ChunkContext) -> String?) throws -> ResultOutcome {
         try db.transaction {
             guard let row = try db.query("""
@@ -107,12 +118,21 @@ extension RunLedger {
             if !failures.isEmpty {
                 try recordFailures(runId: runId, chunkNo: chunkNo, asOf: context.asOf, attempts: context.attempts, failures)
             }
+            if !skips.isEmpty {
+                try db.query("""
+                    INSERT INTO symbol_skips (run_id, symbol, as_of_date, chunk_no, reason)
+                    SELECT $1, s, $2::date, $3, r FROM unnest($4::text[], $5::text[]) AS u(s, r)
+                    ON CONFLICT (run_id, symbol, as_of_date) DO UPDATE SET reason = EXCLUDED.reason, chunk_no = EXCLUDED.chunk_no
+                    """, [Int(runId), context.asOf.description, chunkNo, PGArray.text(skips.map(\.symbol)),
+                          PGArray.text(skips.map(\.reason))])
+            }
             try db.query("""
-                UPDATE chunks SET status = 'done', worker = $3, completed_at = now(), compute_ms = $4, succeeded = $5, failed = $6
+                UPDATE chunks SET status = 'done', worker = $3, completed_at = now(), compute_ms = $4, succeeded = $5, failed = $6,
+                  skipped = $7
                 WHERE run_id = $1 AND chunk_no = $2
-                """, [Int(runId), chunkNo, worker, computeMillis, predictions.count, failures.count])
+                """, [Int(runId), chunkNo, worker, computeMillis, predictions.count, failures.count, skips.count])
             try refreshCounts(runId)
-            return .applied(succeeded: predictions.count, failed: failures.count)
+            return .applied(succeeded: predictions.count, failed: failures.count, skipped: skips.count)
         }
     }
 

@@ -32,6 +32,8 @@ public struct RunRecord: Sendable, Equatable {
     public let processed: Int
     public let succeeded: Int
     public let failed: Int
+    /// Symbols skipped as expected (too little history), counted apart from failures.
+    public let skipped: Int
     public let retried: Int
     public let startedAt: String?
     public let finishedAt: String?
@@ -44,7 +46,7 @@ public struct RunRecord: Sendable, Equatable {
 
     static let columns = """
         run_id, market, as_of_date, status, progress, message, total_symbols, processed, succeeded, failed, retried,
-        started_at, finished_at, error, config::text, parent_run_id
+        started_at, finished_at, error, config::text, parent_run_id, skipped
         """
 
     init(row r: PGRow) throws {
@@ -64,6 +66,7 @@ public struct RunRecord: Sendable, Equatable {
         error = r.optional(13)
         config = r.optional(14) ?? "{}"
         parentRunId = try r.optionalInt64(15)
+        skipped = try r.int(16)
     }
 }
 

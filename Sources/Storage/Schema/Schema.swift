@@ -174,5 +174,20 @@ public enum Schema {
                 reason      text NOT NULL
             );
             """),
+        Migration(version: 5, name: "skipped symbols", sql: """
+            -- A symbol with too little history (a new listing) is skipped with its reason,
+            -- counted apart from failures: a run whose only non-predictions are skips completes.
+            CREATE TABLE symbol_skips (
+                run_id     bigint NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+                symbol     text NOT NULL,
+                as_of_date date NOT NULL,
+                chunk_no   integer,
+                reason     text NOT NULL,
+                skipped_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (run_id, symbol, as_of_date)
+            );
+            ALTER TABLE chunks ADD COLUMN skipped integer NOT NULL DEFAULT 0;
+            ALTER TABLE runs ADD COLUMN skipped integer NOT NULL DEFAULT 0;
+            """),
     ]
 }
