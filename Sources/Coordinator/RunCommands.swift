@@ -44,7 +44,7 @@ struct Ingest: ParsableCommand {
         do {
             let scan = try DailyFiles.scan(paths)
             files = scan.files
-            for s in scan.skipped { print("\((s.path as NSString).lastPathComponent): skipped: \(s.reason)") }
+            for s in scan.skipped { print("\(DailyFileName.baseName(s.path)): skipped: \(s.reason)") }
             if files.isEmpty {
                 fail("no daily files in \(paths.joined(separator: " ")) (\(scan.skipped.count) other files skipped): "
                      + "expected <market>_YYYYMMDD.csv")
@@ -60,7 +60,7 @@ struct Ingest: ParsableCommand {
                 if r.outcome == .failed { failedFiles += 1 }
                 if r.outcome == .unchanged { unchanged += 1 }
             } catch {
-                print("\((f as NSString).lastPathComponent): FAILED: \(error)")
+                print("\(DailyFileName.baseName(f)): FAILED: \(error)")
                 failedFiles += 1
             }
         }

@@ -7,7 +7,7 @@ public struct DailyFileName: Sendable, Equatable {
 
     /// Parses a file name (a path's last component); nil when it is not a daily file.
     public init?(_ fileName: String) {
-        let base = (fileName as NSString).lastPathComponent
+        let base = DailyFileName.baseName(fileName)
         guard base.hasSuffix(".csv"), let us = base.lastIndex(of: "_") else { return nil }
         let market = String(base[..<us])
         let digits = base[base.index(after: us)..<base.index(base.endIndex, offsetBy: -4)]
@@ -22,6 +22,12 @@ public struct DailyFileName: Sendable, Equatable {
     }
 
     public var fileName: String { "\(market)_\(day.compact).csv" }
+
+    /// A path's last component, without NSString (whose `lastPathComponent` crashes on some
+    /// inputs, e.g. "///x//", in this Foundation; found by fuzzing).
+    public static func baseName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
 }
 
 /// A file that cannot be read at all (unreadable, not a daily file name, wrong header).
@@ -66,7 +72,7 @@ public struct DailyFileParser: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataFileError(file: path, line: nil, reason: "cannot read file")
         }
-        return try parse(bytes: [UInt8](data), fileName: (path as NSString).lastPathComponent)
+        return try parse(bytes: [UInt8](data), fileName: DailyFileName.baseName(path))
     }
 
     /// Parses a file's bytes; `fileName` gives the market and day.

@@ -28,8 +28,8 @@ public struct LightGBMModel: PredictionModel {
         var trees: [[String: String]] = []
         var current: [String: String]? = nil
         var sawEnd = false
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        // "\r\n" is one Character in Swift: split on it too, or a CRLF file is one long line.
+        for line in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
             if line == "end of trees" { sawEnd = true; break }
             if line.hasPrefix("Tree=") {
                 if let c = current { trees.append(c) }
@@ -93,7 +93,9 @@ public struct LightGBMModel: PredictionModel {
                 if dt[i] & 1 != 0 { throw fail("tree \(t): categorical split at node \(i) is not supported") }
                 guard (0..<Int32(names.count)).contains(sf[i]) else { throw fail("tree \(t): split on unknown feature \(sf[i])") }
                 for c in [lc[i], rc[i]] {
-                    if c >= 0 { guard c < splits else { throw fail("tree \(t): child \(c) out of range") } } else {
+                    // LightGBM numbers a split after the split above it: an internal child's index
+                    // is larger than its parent's. That also rules out cycles (a hung predict).
+                    if c >= 0 { guard c < splits, c > i else { throw fail("tree \(t): node \(i) has child \(c) out of order") } } else {
                         guard ~c < numLeaves else { throw fail("tree \(t): leaf \(~c) out of range") }
                     }
                 }

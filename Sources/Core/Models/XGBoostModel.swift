@@ -100,8 +100,9 @@ public struct XGBoostModel: PredictionModel {
             func ints(_ key: String) throws -> [Int] {
                 guard let a = tree[key] as? [Any] else { throw fail("tree \(t): missing '\(key)'") }
                 return try a.map { v in
-                    if let n = v as? NSNumber { return n.intValue }
-                    throw fail("tree \(t): non-numeric entry in '\(key)'")
+                    // Exactly an integer within 32 bits: NSNumber.intValue would wrap or truncate.
+                    if let n = v as? NSNumber, let x = Int32(exactly: n.doubleValue) { return Int(x) }
+                    throw fail("tree \(t): entry in '\(key)' is not a 32-bit integer")
                 }
             }
             let l = try ints("left_children"), r = try ints("right_children"), si = try ints("split_indices")
@@ -116,6 +117,7 @@ public struct XGBoostModel: PredictionModel {
             }
             let offset = Int32(left.count)
             roots.append(offset)
+            var isChild = [Bool](repeating: false, count: n)
             for i in 0..<n {
                 guard let c = sc[i] as? NSNumber else { throw fail("tree \(t): non-numeric split condition") }
                 let isLeaf = l[i] == -1
@@ -123,13 +125,19 @@ public struct XGBoostModel: PredictionModel {
                     guard (0..<n).contains(l[i]), (0..<n).contains(r[i]), l[i] > i, r[i] > i else {
                         throw fail("tree \(t): node \(i) has children out of range")
                     }
+                    // A tree: no node is the child of two parents (or twice of one).
+                    guard l[i] != r[i], !isChild[l[i]], !isChild[r[i]] else {
+                        throw fail("tree \(t): node \(i) shares a child with another node")
+                    }
+                    isChild[l[i]] = true
+                    isChild[r[i]] = true
                     guard (0..<names.count).contains(si[i]) else {
                         throw fail("tree \(t): node \(i) splits on feature \(si[i]) but the model has \(names.count)")
                     }
                 }
                 left.append(isLeaf ? -1 : offset + Int32(l[i]))
                 right.append(isLeaf ? -1 : offset + Int32(r[i]))
-                feature.append(Int32(si[i]))
+                feature.append(isLeaf ? 0 : Int32(si[i]))
                 value.append(c.floatValue)
                 defaultLeft.append(dl[i] != 0)
             }

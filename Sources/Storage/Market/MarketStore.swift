@@ -31,7 +31,7 @@ public struct MarketStore {
     /// anomalies into their tables, and the file's checksum into `ingested_files`, in one
     /// transaction. The same content again is a no-op; changed content replaces the file's rows.
     public func ingest(path: String, parser: DailyFileParser = DailyFileParser()) throws -> IngestReport {
-        let name = (path as NSString).lastPathComponent
+        let name = DailyFileName.baseName(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             return IngestReport(file: name, outcome: .failed, loaded: 0, rejected: 0, flagged: 0, error: "cannot read file")
         }
