@@ -81,7 +81,7 @@ def chunk(series, as_of="2024-01-31", store="/srv/models", weekdays=(0, 1, 2, 3,
     return body
 
 
-def result(preds, fails, as_of="2024-01-31", worker="worker-1@host", micros=12345, **ident):
+def result(preds, fails, as_of="2024-01-31", worker="worker-1@host", micros=12345, skips=(("NEW", "insufficient history: 3 rows"),), **ident):
     body = header(RESULT) + identity(**ident) + i32(day(as_of)) + string(worker) + i64(micros)
     body += u32(len(preds))
     for sym, value, target, kind, path, sha in preds:
@@ -89,6 +89,9 @@ def result(preds, fails, as_of="2024-01-31", worker="worker-1@host", micros=1234
     body += u32(len(fails))
     for sym, stage, err in fails:
         body += string(sym) + string(stage) + string(err)
+    body += u32(len(skips))
+    for sym, reason in skips:
+        body += string(sym) + string(reason)
     return body
 
 
