@@ -5,7 +5,10 @@ import Testing
 /// Parity with the outside world: features against pandas, predictions against xgboost,
 /// lightgbm and scikit-learn themselves (run by Tests/parity/reference.py in the venv that
 /// ops/python-env creates).
-@Suite("Parity with pandas, xgboost, lightgbm and scikit-learn", .serialized)
+@Suite("Parity with pandas, xgboost, lightgbm and scikit-learn", .serialized,
+       .enabled(if: ProcessInfo.processInfo.environment["CLOSEBELL_PYTHON"] != nil
+                    || ProcessInfo.processInfo.environment["CLOSEBELL_REQUIRE_SERVERS"] == "1",
+                "needs the Python venv (pandas, xgboost, lightgbm, scikit-learn): run ops/test, which creates it"))
 struct ParityTests {
     static let fixture: Result<Fixture, Error> = Result { try Fixture() }
 

@@ -3,7 +3,8 @@ import ClosebellProtocol
 import Foundation
 import Testing
 
-@Suite("AMQP transport against a real RabbitMQ", .serialized)
+@Suite("AMQP transport against a real RabbitMQ", .serialized,
+       .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct AMQPTests {
     @Test("declaring the topology twice is a no-op and keeps queued messages")
     func declareTwice() throws {

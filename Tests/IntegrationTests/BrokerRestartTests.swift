@@ -3,7 +3,8 @@ import ClosebellProtocol
 import Foundation
 import Testing
 
-@Suite("Broker restart mid-stream", .serialized)
+@Suite("Broker restart mid-stream", .serialized,
+       .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct BrokerRestartTests {
     @Test("the session reconnects after a broker restart and every confirmed message survives")
     func restartMidStream() throws {

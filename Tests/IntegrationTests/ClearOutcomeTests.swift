@@ -7,7 +7,8 @@ import Testing
 
 /// What used to be silent or misleading now has a clear outcome: an exit code cron can read and
 /// a message that says what is wrong.
-@Suite("Clear outcomes for odd options and missing pieces", .serialized)
+@Suite("Clear outcomes for odd options and missing pieces", .serialized,
+       .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct ClearOutcomeTests {
     @Test("impossible options exit 64 naming the flag", arguments: [
         (["--chunk-size", "0"], "--chunk-size 0"), (["--chunk-size=-3"], "--chunk-size -3"),

@@ -5,7 +5,8 @@ import Foundation
 import Testing
 
 /// Separate broker users for the two roles, with the permissions ``ClosebellTopology`` names.
-@Suite("Least-privilege broker users", .serialized)
+@Suite("Least-privilege broker users", .serialized,
+       .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct LeastPrivilegeTests {
     /// Creates (or updates) a broker user with a role's permissions for the cluster's prefix,
     /// through the management API; returns its URL.

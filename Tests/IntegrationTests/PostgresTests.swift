@@ -2,7 +2,8 @@ import ClosebellStorage
 import Foundation
 import Testing
 
-@Suite("PostgreSQL layer against a real server", .serialized)
+@Suite("PostgreSQL layer against a real server", .serialized,
+       .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct PostgresTests {
     @Test("COPY of 1,000,000 rows loads every row")
     func copyMillion() throws {

@@ -7,7 +7,8 @@ import Testing
 
 /// The distributed run against real RabbitMQ and PostgreSQL, workers and coordinators as
 /// separate processes. Each guarantee of SPEC §4 is broken on purpose here.
-@Suite("Distributed runs under faults", .serialized)
+@Suite("Distributed runs under faults", .serialized,
+       .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct RunTests {
     @Test("3 workers: every symbol predicted exactly once, equal to `worker predict` for the date")
     func happyPath() throws {
@@ -257,7 +258,8 @@ struct RunTests {
     }
 }
 
-@Suite("Workers and runs: more of the contract", .serialized)
+@Suite("Workers and runs: more of the contract", .serialized,
+       .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct RunContractTests {
     @Test("a worker dead-letters an undecodable chunk or one of an unknown protocol version, with the reason")
     func undecodableChunk() throws {

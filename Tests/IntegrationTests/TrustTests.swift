@@ -7,7 +7,8 @@ import Testing
 /// Whatever arrives — odd symbols, forged results, another market's files, bytes PostgreSQL
 /// cannot store, a hostile analyst — every symbol is accounted for exactly once and no
 /// coordinator falls over. Each test here failed on the code before these guarantees.
-@Suite("Trust: exact accounting whatever arrives", .serialized)
+@Suite("Trust: exact accounting whatever arrives", .serialized,
+       .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct TrustTests {
     static let oddSymbols = ["ZZ", "ZZ Q", "A\"B", "C;D", "E/F", "..", "Ü名", "_global", "x'y", "NULL", "a\\b", "{x}"]
 
