@@ -14,7 +14,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // C libraries, wrapped once each.
@@ -37,43 +41,62 @@ let package = Package(
             name: "ClosebellStorage",
             dependencies: ["CLibPQ", "ClosebellCore", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Storage"),
-        // Worker logic (chunk processing loop), importable by tests.
+        // What every process shares: metrics, the /metrics /healthz /readyz server, blocking
+        // loops as services, the logging bootstrap.
+        .target(
+            name: "ClosebellRuntime",
+            dependencies: [
+                "ClosebellCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/Runtime"),
+        // The worker's behaviour: consume → compute → publish → ack, chunk processing, fault injection.
         .target(
             name: "ClosebellWorker",
-            dependencies: ["ClosebellCore", "ClosebellProtocol", .product(name: "Logging", package: "swift-log")],
-            path: "Sources/WorkerKit"),
-        // Coordinator logic (ingest, planning, aggregation, accounting), importable by tests.
+            dependencies: [
+                "ClosebellCore", "ClosebellProtocol", "ClosebellRuntime",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Sources/Worker"),
+        // The coordinator's behaviour: planning, publishing, result checks and aggregation, reporting.
         .target(
             name: "ClosebellCoordinator",
             dependencies: [
-                "ClosebellCore", "ClosebellProtocol", "ClosebellStorage",
-                .product(name: "Logging", package: "swift-log"),
+                "ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellRuntime",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ],
-            path: "Sources/CoordinatorKit"),
+            path: "Sources/Coordinator"),
 
+        // Thin executables: parse flags, read the environment, call the roles, exit.
         .executableTarget(
             name: "Coordinator",
             dependencies: [
-                "ClosebellCoordinator", "ClosebellCore", "ClosebellProtocol", "ClosebellStorage",
+                "ClosebellCoordinator", "ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Sources/Coordinator"),
+            path: "Sources/Apps/coordinator"),
         .executableTarget(
             name: "Worker",
             dependencies: [
-                "ClosebellWorker", "ClosebellCore", "ClosebellProtocol",
+                "ClosebellWorker", "ClosebellCore", "ClosebellProtocol", "ClosebellRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Sources/Worker"),
+            path: "Sources/Apps/worker"),
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
                 "ClosebellCore", "ClosebellProtocol", "ClosebellStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/Benchmarks"),
+            path: "Sources/Apps/closebell-bench"),
 
         // Fixtures shared by the test targets.
         .target(name: "TestSupport", dependencies: ["ClosebellCore", "ClosebellProtocol"], path: "Tests/TestSupport"),
@@ -82,12 +105,12 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: ["ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellCoordinator", "ClosebellWorker",
-                           "TestSupport"],
+                           "ClosebellRuntime", "TestSupport"],
             path: "Tests/UnitTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellCoordinator", "ClosebellWorker",
-                           "TestSupport"],
+                           "ClosebellRuntime", "TestSupport"],
             path: "Tests/IntegrationTests"),
     ],
     swiftLanguageModes: [.v6]

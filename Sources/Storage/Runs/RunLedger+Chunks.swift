@@ -95,6 +95,13 @@ extension RunLedger {
             """, [Int(runId)])
     }
 
+    /// How many of a run's chunks are in each state.
+    public func chunkStates(_ runId: Int64) throws -> [ChunkStatus: Int] {
+        let rows = try db.query("SELECT status, count(*) FROM chunks WHERE run_id = $1 GROUP BY status", [Int(runId)])
+            .decode { (try $0.decode(0, ChunkStatus.init(rawValue:)), try $0.int(1)) }
+        return Dictionary(rows, uniquingKeysWith: +)
+    }
+
     /// Chunks not yet finished (pending or published).
     public func openChunkCount(_ runId: Int64) throws -> Int {
         try db.query("SELECT count(*) FROM chunks WHERE run_id = $1 AND status IN ('pending','published')", [Int(runId)])

@@ -4,39 +4,22 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Process-wide stop flag, set from the SIGTERM/SIGINT handler.
-public let workerStopRequested = Atomic<Bool>(false)
-
-/// Options of the consuming worker.
-public struct WorkerOptions: Sendable {
-    public var amqpURL: AMQPURL
-    public var topology: ClosebellTopology
-    public var prefetch: Int = 1
-    public var heartbeatSeconds: Int = 30
-    public var workerId: String
-    /// Stop after this many chunks (0: never); for tests and benchmarks.
-    public var maxChunks: Int = 0
-
-    public init(amqpURL: AMQPURL, topology: ClosebellTopology, workerId: String) {
-        self.amqpURL = amqpURL
-        self.topology = topology
-        self.workerId = workerId
-    }
-}
-
 /// The worker's consume → compute → publish → ack loop.
 ///
 /// The AMQP connection stays on this thread; computation runs on another, while this thread
 /// keeps servicing heartbeats. The result is published with a confirm before the chunk is acked,
 /// so a crash at any point makes the broker deliver the chunk again (the coordinator ignores a
-/// second result). SIGTERM finishes the chunk in hand, then returns.
-public final class WorkerLoop {
+/// second result). ``requestStop()`` (graceful shutdown) finishes the chunk in hand, then returns.
+public final class WorkerLoop: @unchecked Sendable {
     let options: WorkerOptions
     let processor: ChunkProcessor
     var logger: Logger
     private var cancelledRuns = Set<Int64>()
     private let controlQueue: String
     public private(set) var chunksDone = 0
+    private let stopRequested = Atomic<Bool>(false)
+    private let connected = Atomic<Bool>(false)
+    let metrics: WorkerMetrics
 
     static let publishChannel: UInt16 = 2
     static let chunkChannel: UInt16 = 3
@@ -48,7 +31,16 @@ public final class WorkerLoop {
         self.logger = logger
         self.logger[metadataKey: "worker"] = "\(options.workerId)"
         self.controlQueue = "\(options.topology.prefix).control.\(options.workerId)"
+        self.metrics = WorkerMetrics()
     }
+
+    /// Asks the loop to stop after the chunk in hand (safe from any thread).
+    public func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// Whether the loop holds a live broker connection (for `/readyz`; safe from any thread).
+    public var isConnected: Bool { connected.load(ordering: .relaxed) }
+
+    var stopping: Bool { stopRequested.load(ordering: .relaxed) }
 
     /// Runs until stopped (SIGTERM) or `maxChunks` is reached.
     public func run() throws {
@@ -72,18 +64,20 @@ public final class WorkerLoop {
             try c.setPrefetch(channel: WorkerLoop.chunkChannel, count: prefetch)
             try c.consume(channel: WorkerLoop.chunkChannel, queue: t.chunkQueue)
         }
-        session.shouldStop = { workerStopRequested.load(ordering: .relaxed) }
+        session.shouldStop = { [unowned self] in stopping }
         logger.info("worker started", metadata: ["broker": "\(options.amqpURL)", "queue": "\(t.chunkQueue)", "prefetch": "\(prefetch)"])
-        defer { session.close() }
-        while !workerStopRequested.load(ordering: .relaxed) {
+        defer { session.close(); connected.store(false, ordering: .relaxed) }
+        while !stopping {
             if options.maxChunks > 0 && chunksDone >= options.maxChunks { break }
             do {
                 try session.withConnection { c in
+                    connected.store(true, ordering: .relaxed)
                     guard let d = try c.nextDelivery(timeoutSeconds: 0.25) else { return }
                     try handle(d, on: c)
                 }
             } catch let e as AMQPError where e.isConnectionLoss {
-                if workerStopRequested.load(ordering: .relaxed) { break }
+                connected.store(false, ordering: .relaxed)
+                if stopping { break }
                 logger.warning("lost the broker; reconnecting", metadata: ["error": "\(e)"])
             }
         }
@@ -104,10 +98,12 @@ public final class WorkerLoop {
             chunk = try ChunkMessage.decode(d.body)
         } catch {
             try deadLetter(d, reason: "\(error)", on: c)
+            metrics.chunkDeadLettered()
             return
         }
         if cancelledRuns.contains(chunk.runId) {
             try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
+            metrics.chunkCancelled()
             return
         }
         // Tell the coordinator the chunk is taken: its timeout clock starts now, not at publish.
@@ -138,6 +134,7 @@ public final class WorkerLoop {
         try c.waitForConfirms(channel: WorkerLoop.publishChannel)
         try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
         chunksDone += 1
+        metrics.chunkProcessed(result, modelsCached: processor.cachedModels)
         logger.debug("chunk done", metadata: ["run": "\(chunk.runId)", "chunk": "\(chunk.chunkNo)", "symbols": "\(chunk.series.count)",
                                               "compute_us": "\(result.computeMicros)"])
     }
@@ -162,44 +159,9 @@ public final class WorkerLoop {
     }
 }
 
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: ResultMessage?
-    func set(_ v: ResultMessage) { lock.lock(); value = v; lock.unlock() }
-    func get() -> ResultMessage? { lock.lock(); defer { lock.unlock() }; return value }
-}
-
-/// Fault injection for the fault tests, off unless its environment variables are set:
-/// `CLOSEBELL_FAULT_CRASH_ON_SYMBOL=SYM` makes the worker die (exit 70, no ack) on any chunk
-/// holding SYM; `CLOSEBELL_FAULT_DELAY_MS=N` holds every chunk N ms before computing, so a
-/// test can kill a worker mid-chunk; `CLOSEBELL_FAULT_DUPLICATE_RESULTS=1` publishes every
-/// result twice; `CLOSEBELL_FAULT_FORGE_RESULT=1` publishes an invalid result before each real one.
-enum FaultInjection {
-    static let duplicateResults = Settings.env("CLOSEBELL_FAULT_DUPLICATE_RESULTS") == "1"
-    static let crashSymbol = Settings.env("CLOSEBELL_FAULT_CRASH_ON_SYMBOL")
-    static let delayMs = Settings.env("CLOSEBELL_FAULT_DELAY_MS").flatMap { Int($0) } ?? 0
-    static let forgeResults = Settings.env("CLOSEBELL_FAULT_FORGE_RESULT") == "1"
-
-    /// A result that decodes but does not fit its chunk: a symbol it never held, a NaN value,
-    /// a model path outside the store, and the chunk's first symbol missing.
-    static func forged(_ real: ResultMessage) -> ResultMessage {
-        var f = real
-        f.predictions = Array(f.predictions.dropFirst())
-        f.failures = Array(f.failures.dropFirst(f.predictions.count == real.predictions.count ? 1 : 0))
-        f.predictions.append(.init(symbol: "FORGED \u{1F480}", value: .nan, target: real.asOf.adding(days: 1),
-                                   model: ModelIdentity(kind: .linear, path: "/etc/passwd", hash: String(repeating: "0", count: 64))))
-        return f
-    }
-
-    static func beforeCompute(_ chunk: ChunkMessage) throws {
-        if let sym = crashSymbol, chunk.series.contains(where: { $0.symbol == sym }) {
-            FileHandle.standardError.write(Data("fault injection: crashing on \(sym) (run \(chunk.runId) chunk \(chunk.chunkNo))\n".utf8))
-            exit(70)
-        }
-    }
-
-    /// Runs on the compute thread, so heartbeats keep flowing while a chunk is held.
-    static func delay() {
-        if delayMs > 0 { Thread.sleep(forTimeInterval: Double(delayMs) / 1000) }
-    }
+/// Hands the compute thread's result to the connection's thread.
+final class ResultBox: Sendable {
+    private let value = Mutex<ResultMessage?>(nil)
+    func set(_ v: ResultMessage) { value.withLock { $0 = v } }
+    func get() -> ResultMessage? { value.withLock { $0 } }
 }

@@ -4,7 +4,7 @@ import ClosebellStorage
 extension RunCoordinator {
     /// Resumes the date's unfinished run (with the settings it was started with), or plans a
     /// new one: checks the model store, chooses the symbols, splits them into chunks.
-    func planOrResume(_ db: Database) throws -> Int64 {
+    func planOrResume(_ db: ReconnectingPGConnection) throws -> Int64 {
         let market = request.market, asOf = request.asOf
         if let active = try db.retrying({ try RunLedger(db: $0).resumableRun(market: market, asOf: asOf) }) {
             if active.status == .failed {
@@ -45,7 +45,7 @@ extension RunCoordinator {
     }
 
     /// A run with nothing left to do ends here (no data, nothing unpredicted, already finished).
-    func finishIfEmpty(_ db: Database, _ run: RunRecord) throws -> (RunExit, RunRecord?)? {
+    func finishIfEmpty(_ db: ReconnectingPGConnection, _ run: RunRecord) throws -> (RunExit, RunRecord?)? {
         var r = run
         if !r.isFinished, r.total == 0 { r = try db.retrying { try RunLedger(db: $0).finish(run.id)! } }
         guard r.isFinished else { return nil }

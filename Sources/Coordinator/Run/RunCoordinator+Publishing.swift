@@ -5,7 +5,7 @@ import Foundation
 
 extension RunCoordinator {
     /// Publishes every chunk that is due, with confirms, then records them as published.
-    func publishDue(_ db: Database, _ session: AMQPSession, _ id: Int64) throws {
+    func publishDue(_ db: ReconnectingPGConnection, _ session: AMQPSession, _ id: Int64) throws {
         let due = try db.retrying { try RunLedger(db: $0).dueChunks(id, limit: 2000) }
         guard !due.isEmpty else { return }
         var t0 = Date()

@@ -1,21 +1,21 @@
 import ClosebellCore
-import ClosebellStorage
 import Foundation
 import Logging
 
-/// The coordinator's PostgreSQL connection, re-established after the server goes away.
+/// A PostgreSQL connection re-established after the server goes away (the twin of
+/// `AMQPSession` for the broker).
 ///
 /// ``retrying(_:)`` runs an operation and, when the connection was lost, reconnects with
 /// backoff and runs it again; every operation the coordinator retries is idempotent (results
 /// are deduplicated by chunk state, publishes are recorded only after the broker confirmed).
-public final class Database {
+public final class ReconnectingPGConnection {
     public let url: String
     private var conn: PGConnection?
     let logger: Logger
     public var backoff = Backoff(initial: 0.2, maximum: 3)
     /// Give up after this many seconds without a connection.
     public var giveUpAfterSeconds: Double = 180
-    /// Runs after every reconnect (re-taking advisory locks); throwing aborts.
+    /// Runs after every reconnect (re-taking named locks); throwing aborts.
     public var onReconnect: ((PGConnection) throws -> Void)?
 
     public init(url: String, logger: Logger) throws {

@@ -6,7 +6,7 @@ import Foundation
 extension RunCoordinator {
     /// Applies results and dead letters arriving within `seconds`; each is acked only after
     /// its transaction committed (or after it was rejected and the rejection recorded).
-    func drain(_ db: Database, _ session: AMQPSession, seconds: Double) throws {
+    func drain(_ db: ReconnectingPGConnection, _ session: AMQPSession, seconds: Double) throws {
         let deadline = Date().addingTimeInterval(seconds)
         do {
             try session.withConnection { c in
@@ -30,7 +30,7 @@ extension RunCoordinator {
     /// A message on the results queue: a worker's `started` or `result`. Anything that cannot
     /// be applied is rejected — recorded with the reason, its chunk's attempt counted as
     /// failed — and never stops this coordinator or blocks the queue for other runs.
-    func handleResult(_ d: AMQPDelivery, _ db: Database) throws {
+    func handleResult(_ d: AMQPDelivery, _ db: ReconnectingPGConnection) throws {
         let t0 = Date()
         defer { timings.aggregate += Date().timeIntervalSince(t0) }
         let queue = options.topology.resultQueue
@@ -66,10 +66,13 @@ extension RunCoordinator {
         } catch let e as PGError {
             outcome = .rejected("could not be applied: \(e)")
         }
+        metrics.aggregate.recordSeconds(Date().timeIntervalSince(t0))
         switch outcome {
         case .applied:
+            metrics.results("applied").increment()
             return
         case .duplicate:
+            metrics.results("duplicate").increment()
             logger.debug("duplicate result ignored", metadata: ["run": "\(result.runId)", "chunk": "\(result.chunkNo)"])
         case .unknown:
             try reject(db, queue: queue, d, result, "no run \(result.runId) chunk \(result.chunkNo) in this database")
@@ -80,8 +83,9 @@ extension RunCoordinator {
 
     /// Records a refused message and, when it was a result for a chunk's current attempt,
     /// counts that attempt as failed (so the chunk is retried, or failed for good).
-    func reject(_ db: Database, queue: String, _ d: AMQPDelivery, _ result: ResultMessage?, _ reason: String) throws {
+    func reject(_ db: ReconnectingPGConnection, queue: String, _ d: AMQPDelivery, _ result: ResultMessage?, _ reason: String) throws {
         logger.error("result rejected", metadata: ["reason": "\(reason)", "message_id": "\(d.properties.messageId ?? "-")"])
+        metrics.results("rejected").increment()
         do {
             try db.retrying {
                 try RunLedger(db: $0).recordRejected(queue: queue, messageId: d.properties.messageId, runId: result?.runId,
@@ -89,10 +93,8 @@ extension RunCoordinator {
                                                      worker: result?.worker, reason: reason)
             }
             guard let result else { return }
-            let failedForGood = try db.retrying {
-                try RunLedger(db: $0).chunkAttemptFailed(runId: result.runId, chunkNo: result.chunkNo, attempt: result.attempt,
-                                                        reason: "result rejected: \(reason)")
-            }
+            let failedForGood = try attemptFailed(db, runId: result.runId, chunkNo: result.chunkNo, attempt: result.attempt,
+                                                  reason: "result rejected: \(reason)")
             if let failedForGood, result.runId == runId {
                 say("chunk \(result.chunkNo) attempt \(result.attempt): result rejected (\(reason))"
                     + (failedForGood ? "; out of attempts, its symbols are failed" : "; will retry after backoff"))
@@ -103,7 +105,7 @@ extension RunCoordinator {
     }
 
     /// A message on the dead-letter queue: a chunk the broker or a worker gave up on.
-    func handleDeadLetter(_ d: AMQPDelivery, _ db: Database) throws {
+    func handleDeadLetter(_ d: AMQPDelivery, _ db: ReconnectingPGConnection) throws {
         guard let chunk = try? ChunkMessage.decode(d.body) else {
             let reason = "dead letter that is not a chunk (\(Self.deathReason(d)))"
             logger.error("\(reason); recorded and dropped", metadata: ["message_id": "\(d.properties.messageId ?? "-")"])
@@ -113,10 +115,9 @@ extension RunCoordinator {
             }
             return
         }
+        metrics.deadLetters.increment()
         let reason = "dead-lettered: \(Self.deathReason(d))"
-        let failedForGood = try db.retrying {
-            try RunLedger(db: $0).chunkAttemptFailed(runId: chunk.runId, chunkNo: chunk.chunkNo, attempt: chunk.attempt, reason: reason)
-        }
+        let failedForGood = try attemptFailed(db, runId: chunk.runId, chunkNo: chunk.chunkNo, attempt: chunk.attempt, reason: reason)
         if let failedForGood, chunk.runId == runId {
             say("chunk \(chunk.chunkNo) attempt \(chunk.attempt) \(reason)"
                 + (failedForGood ? "; out of attempts, its symbols are failed" : "; will retry after backoff"))

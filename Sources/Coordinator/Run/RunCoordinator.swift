@@ -3,6 +3,7 @@ import ClosebellProtocol
 import ClosebellStorage
 import Foundation
 import Logging
+import Synchronization
 
 /// Drives one run to its end: plan (or resume), publish chunks, aggregate results, account
 /// for failures, retries and dead letters, report progress.
@@ -12,7 +13,7 @@ import Logging
 /// here — every coordinator applies what it receives to the ledger, idempotently, after checking
 /// it against its chunk — but each coordinator watches only its own run to decide when it is done.
 /// Planning, publishing and result handling live in `RunCoordinator+*.swift`.
-public final class RunCoordinator {
+public final class RunCoordinator: @unchecked Sendable {
     let options: RunOptions
     /// The request being carried out: the options' own, or the stored one of a resumed run.
     var request: RunRequest
@@ -23,6 +24,21 @@ public final class RunCoordinator {
     let window: Int
     /// Seconds spent per stage in this process, for the closing summary.
     public internal(set) var timings = StageTimings()
+    let metrics = RunMetrics()
+    private let stopRequested = Atomic<Bool>(false)
+    private let brokerUp = Atomic<Bool>(false)
+    private let databaseUp = Atomic<Bool>(false)
+
+    /// Asks the run loop to stop (graceful shutdown): the run stays open, and a later `run`
+    /// for the date resumes it. Safe from any thread.
+    public func requestStop() { stopRequested.store(true, ordering: .relaxed) }
+
+    /// Why the coordinator is not ready (nil: connected to the broker and the database).
+    public var notReady: String? {
+        if !databaseUp.load(ordering: .relaxed) { return "not connected to PostgreSQL" }
+        if !brokerUp.load(ordering: .relaxed) { return "not connected to the broker" }
+        return nil
+    }
 
     /// Where a run's time went (seconds).
     public struct StageTimings: Sendable {
@@ -60,7 +76,7 @@ public final class RunCoordinator {
         }
         lockConn = lock
         defer { lockConn?.close() }
-        let db = try Database(url: options.databaseURL, logger: logger)
+        let db = try ReconnectingPGConnection(url: options.databaseURL, logger: logger)
         db.onReconnect = { [weak self] _ in try self?.retakeLock() }
         defer { db.close() }
 
@@ -84,8 +100,15 @@ public final class RunCoordinator {
         var lastTick = Date.distantPast
         var final: RunRecord?
         let processedAtStart = run0.processed
+        databaseUp.store(true, ordering: .relaxed)
         do {
             while true {
+                if stopRequested.load(ordering: .relaxed) {
+                    say("stopping on request; run \(id) stays open: `coordinator run --date \(request.asOf)` resumes it")
+                    reporter.summary(try db.retrying { try RunLedger(db: $0).run(id)! }, seconds: Date().timeIntervalSince(started),
+                                     processedAtStart: processedAtStart)
+                    return (.failed, nil)
+                }
                 try publishDue(db, session, id)
                 t0 = Date()
                 try drain(db, session, seconds: 0.1)
@@ -96,6 +119,8 @@ public final class RunCoordinator {
                     let r = try db.retrying { try RunLedger(db: $0).run(id)! }
                     if r.status == .cancelled { final = r; say("run \(id) was cancelled"); break }
                     reporter.progress(r, since: started, processedAtStart: processedAtStart)
+                    metrics.update(r, chunks: try db.retrying { try RunLedger(db: $0).chunkStates(id) }, since: started)
+                    pollQueues(session)
                 }
                 if try db.retrying({ try RunLedger(db: $0).openChunkCount(id) }) == 0 {
                     final = try db.retrying { try RunLedger(db: $0).finish(id) }
@@ -111,9 +136,27 @@ public final class RunCoordinator {
             final = try db.retrying { try RunLedger(db: $0).finish(id, error: why) }
         }
         let r = final!
+        metrics.update(r, chunks: (try? db.retrying { try RunLedger(db: $0).chunkStates(id) }) ?? [:], since: started)
         reporter.summary(r, seconds: Date().timeIntervalSince(started), processedAtStart: processedAtStart)
         reportTimings(db, id)
         return (RunExit(status: r.status), r)
+    }
+
+    /// Records a chunk's failed attempt (see ``RunLedger/chunkAttemptFailed``), counting retries.
+    func attemptFailed(_ db: ReconnectingPGConnection, runId: Int64, chunkNo: Int, attempt: Int?, reason: String) throws -> Bool? {
+        let failedForGood = try db.retrying {
+            try RunLedger(db: $0).chunkAttemptFailed(runId: runId, chunkNo: chunkNo, attempt: attempt, reason: reason)
+        }
+        if failedForGood == false { metrics.retries.increment() }
+        return failedForGood
+    }
+
+    /// Queue depth and consumers for the metrics, on the session's own connection.
+    func pollQueues(_ session: AMQPSession) {
+        let t = options.topology
+        let stats = (try? session.withConnection { c in try t.watchedQueues.map { try c.queueInfo($0) } }) ?? []
+        brokerUp.store(!stats.isEmpty, ordering: .relaxed)
+        metrics.queues(stats)
     }
 
     /// After a database outage: keep the lock if the lock connection survived, else take it
@@ -144,19 +187,17 @@ public final class RunCoordinator {
     }
 
     /// Chunks a worker took and held past the timeout: a failed attempt each.
-    func expireOverdue(_ db: Database, _ id: Int64) throws {
+    func expireOverdue(_ db: ReconnectingPGConnection, _ id: Int64) throws {
         let overdue = try db.retrying { try RunLedger(db: $0).overdueChunks(id, timeout: request.timeout) }
         for (chunkNo, attempt) in overdue {
-            let failedForGood = try db.retrying {
-                try RunLedger(db: $0).chunkAttemptFailed(runId: id, chunkNo: chunkNo, attempt: attempt,
-                                                        reason: "no result within \(Int(request.timeoutSeconds))s of a worker taking it (attempt \(attempt))")
-            }
+            let failedForGood = try attemptFailed(db, runId: id, chunkNo: chunkNo, attempt: attempt,
+                                                  reason: "no result within \(Int(request.timeoutSeconds))s of a worker taking it (attempt \(attempt))")
             say("chunk \(chunkNo) timed out on attempt \(attempt)"
                 + (failedForGood == true ? "; out of attempts, its symbols are failed" : "; will retry"))
         }
     }
 
-    func reportTimings(_ db: Database, _ id: Int64) {
+    func reportTimings(_ db: ReconnectingPGConnection, _ id: Int64) {
         let compute = (try? db.retrying {
             try $0.query("SELECT coalesce(sum(compute_ms), 0) / 1000 FROM chunks WHERE run_id = $1", [Int(id)]).scalar
         }) ?? nil

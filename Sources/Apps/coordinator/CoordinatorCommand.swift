@@ -5,7 +5,7 @@ import Foundation
 
 /// `coordinator`: plans runs, publishes chunks, aggregates results into PostgreSQL.
 @main
-struct CoordinatorCommand: ParsableCommand {
+struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
         abstract: "Closebell coordinator: ingest daily files, run predictions across workers, account for every symbol.",

@@ -3,7 +3,7 @@ import Foundation
 
 /// `worker`: consumes chunks, computes features and predictions, publishes results.
 @main
-struct WorkerCommand: ParsableCommand {
+struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Closebell worker: features and model inference for chunks of symbols.",

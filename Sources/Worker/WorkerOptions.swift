@@ -1,0 +1,18 @@
+import ClosebellProtocol
+
+/// Options of the consuming worker.
+public struct WorkerOptions: Sendable {
+    public var amqpURL: AMQPURL
+    public var topology: ClosebellTopology
+    public var prefetch: Int = 1
+    public var heartbeatSeconds: Int = 30
+    public var workerId: String
+    /// Stop after this many chunks (0: never); for tests and benchmarks.
+    public var maxChunks: Int = 0
+
+    public init(amqpURL: AMQPURL, topology: ClosebellTopology, workerId: String) {
+        self.amqpURL = amqpURL
+        self.topology = topology
+        self.workerId = workerId
+    }
+}
