@@ -9,22 +9,22 @@ import Logging
 
 /// Options for subcommands that talk to the broker.
 struct BrokerOptions: ParsableArguments {
-    @Option(name: .customLong("amqp-url"), help: "Broker URL (default: $CLOSEBELL_AMQP_URL).") var amqpURL: String?
-    @Option(help: "Name prefix of exchanges and queues (default: $CLOSEBELL_TOPOLOGY_PREFIX or closebell).") var topologyPrefix: String?
-    @Option(help: "Redeliveries before the broker dead-letters a chunk (default: $CLOSEBELL_DELIVERY_LIMIT or 5).") var deliveryLimit: Int?
+    @Option(name: .customLong("amqp-url"), help: "Broker URL (default: setting amqp.url, $CLOSEBELL_AMQP_URL).") var amqpURL: String?
+    @Option(help: "Name prefix of exchanges and queues (default: setting topology.prefix).") var topologyPrefix: String?
+    @Option(help: "Redeliveries before the broker dead-letters a chunk (default: setting delivery.limit).") var deliveryLimit: Int?
 
     func url() -> AMQPURL {
-        do { return try AMQPURL(Settings.amqpURL(amqpURL)) } catch { fail("\(error)") }
+        do { return try AMQPURL(amqpURL ?? AppConfiguration.settings.amqpURL) } catch { fail("\(error)") }
     }
 
     var topology: ClosebellTopology {
-        ClosebellTopology(prefix: topologyPrefix ?? Settings.env("CLOSEBELL_TOPOLOGY_PREFIX") ?? "closebell",
-                          deliveryLimit: deliveryLimit ?? Settings.env("CLOSEBELL_DELIVERY_LIMIT").flatMap { Int($0) } ?? 5)
+        let s = AppConfiguration.settings
+        return ClosebellTopology(prefix: topologyPrefix ?? s.topologyPrefix, deliveryLimit: deliveryLimit ?? s.deliveryLimit)
     }
 }
 
-/// The one logging bootstrap, at info level, in `$CLOSEBELL_LOG_FORMAT` (text, the default, or json).
+/// The one logging bootstrap, at the configured level and format (settings log.level, log.format).
 func bootstrapLogging() {
-    let format = Settings.env("CLOSEBELL_LOG_FORMAT").flatMap(LogFormat.init(rawValue:)) ?? .text
-    LogSetup.bootstrap(level: .info, format: format)
+    let s = AppConfiguration.settings
+    LogSetup.bootstrap(level: s.logLevel, format: s.logFormat)
 }

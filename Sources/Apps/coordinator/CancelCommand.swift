@@ -7,13 +7,14 @@ import Foundation
 import Logging
 
 /// `coordinator cancel`: stops a run; workers skip its chunks.
-struct Cancel: ParsableCommand {
+struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Cancel a run: open chunks are cancelled, workers skip them, the run ends `cancelled`.")
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var broker: BrokerOptions
     @Argument(help: "Run id.") var runId: Int64
 
-    func run() throws {
+    func run() async throws {
+        await AppConfiguration.load(db.configuration)
         let conn: PGConnection
         do { conn = try db.connect() } catch { fail("\(error)") }
         guard try RunLedger(db: conn).cancel(runId) else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClosebellCore
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 
@@ -13,18 +14,21 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Reads CLOSEBELL_DATABASE_URL and CLOSEBELL_AMQP_URL when no flag is given
             (`eval "$(ops/services env)"` sets both for the local servers).
             """,
-        subcommands: [Migrate.self, Ingest.self, RunCommand.self, Status.self, Cancel.self, Retry.self, SampleData.self]
+        subcommands: [Migrate.self, Ingest.self, RunCommand.self, Status.self, Cancel.self, Retry.self, ConfigCommand.self,
+                      SampleData.self]
     )
 }
 
 /// Options shared by subcommands that talk to PostgreSQL.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $CLOSEBELL_DATABASE_URL, else PG* variables).")
+    @Option(name: .customLong("database-url"),
+            help: "PostgreSQL URL (default: setting database.url, $CLOSEBELL_DATABASE_URL; empty: PG* variables).")
     var databaseURL: String?
+    @OptionGroup var configuration: ConfigOptions
 
-    func connect() throws -> PGConnection {
-        try PGConnection(Settings.databaseURL(databaseURL))
-    }
+    var url: String { databaseURL ?? AppConfiguration.settings.databaseURL }
+
+    func connect() throws -> PGConnection { try PGConnection(url) }
 }
 
 /// Prints one error line and exits with the given code.
@@ -33,11 +37,12 @@ func fail(_ message: String, code: Int32 = 1) -> Never {
     exit(code)
 }
 
-struct Migrate: ParsableCommand {
+struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations (idempotent).")
     @OptionGroup var db: DatabaseOptions
 
-    func run() throws {
+    func run() async throws {
+        await AppConfiguration.load(db.configuration)
         do {
             let conn = try db.connect()
             let applied = try Migrator.migrate(conn)

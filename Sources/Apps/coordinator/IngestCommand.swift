@@ -7,14 +7,15 @@ import Foundation
 import Logging
 
 /// `coordinator ingest`: daily files into PostgreSQL.
-struct Ingest: ParsableCommand {
+struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load daily CSV files (or folders of them) into PostgreSQL; rejects and anomalies are kept. Re-ingesting is a no-op.")
     @OptionGroup var db: DatabaseOptions
     @Flag(help: "Reject rows with inconsistent prices instead of flagging them.") var strict = false
     @Argument(help: "Daily files or folders.") var paths: [String]
 
-    func run() throws {
+    func run() async throws {
+        await AppConfiguration.load(db.configuration)
         let conn: PGConnection
         do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
         let files: [String]

@@ -20,6 +20,7 @@ struct Retry: AsyncParsableCommand {
     @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
+        await AppConfiguration.load(db.configuration)
         bootstrapLogging()
         let conn: PGConnection
         do { conn = try db.connect(); try Migrator.migrate(conn) } catch { fail("\(error)") }
@@ -38,9 +39,9 @@ struct Retry: AsyncParsableCommand {
         if let models { request.modelStore = absolutePath(models) }
         if let chunkSize { request.chunkSize = chunkSize }
         do { try request.validate() } catch { fail("\(error)", code: 64) }
-        var o = RunOptions(request: request, databaseURL: Settings.databaseURL(db.databaseURL), amqpURL: broker.url(),
-                           topology: broker.topology)
-        o.logDirectory = logDir ?? Settings.env("CLOSEBELL_LOG_DIR") ?? "logs"
+        var o = RunOptions(request: request, databaseURL: db.url, amqpURL: broker.url(), topology: broker.topology)
+        o.logDirectory = logDir ?? AppConfiguration.settings.logDir
+        o.brokerGiveUpSeconds = AppConfiguration.settings.brokerTimeoutSeconds
         try await launch(o, metrics: metrics)
     }
 }

@@ -9,12 +9,14 @@ import Synchronization
 
 /// Options for the HTTP endpoints of a long-running coordinator command.
 struct MetricsOptions: ParsableArguments {
-    @Option(help: "Port of /metrics, /healthz and /readyz while the run goes on (default: $CLOSEBELL_METRICS_PORT or 0, off).")
+    @Option(help: "Port of /metrics, /healthz and /readyz while the run goes on (default: setting metrics.port; 0: off).")
     var metricsPort: Int?
-    @Option(help: "Address the metrics server binds (default: 127.0.0.1).") var metricsHost = "127.0.0.1"
+    @Option(help: "Address the metrics server binds (default: setting metrics.host).") var metricsHost: String?
+
+    var host: String { metricsHost ?? AppConfiguration.settings.metricsHost }
 
     var port: Int {
-        let p = metricsPort ?? Settings.env("CLOSEBELL_METRICS_PORT").flatMap { Int($0) } ?? 0
+        let p = metricsPort ?? AppConfiguration.settings.metricsPort
         guard (0...65_535).contains(p) else { fail("--metrics-port \(p): not a port", code: 64) }
         return p
     }
@@ -35,7 +37,7 @@ func launch(_ options: RunOptions, metrics: MetricsOptions) async throws {
     var services = [ServiceGroupConfiguration.ServiceConfiguration(
         service: loop, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)]
     if metrics.port > 0 {
-        services.append(.init(service: HealthServer.application(host: metrics.metricsHost, port: metrics.port, registry: registry,
+        services.append(.init(service: HealthServer.application(host: metrics.host, port: metrics.port, registry: registry,
                                                                 readiness: { coordinator.notReady }, logger: logger)))
     }
     try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],

@@ -7,13 +7,14 @@ import Foundation
 import Logging
 
 /// `coordinator status`: runs, chunks and queue depth.
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Runs (or one run's chunks) and queue depth: ready / unacked / consumers.")
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var broker: BrokerOptions
     @Argument(help: "Run id (default: the latest runs).") var runId: Int64?
 
-    func run() throws {
+    func run() async throws {
+        await AppConfiguration.load(db.configuration)
         let conn: PGConnection
         do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
         let ledger = RunLedger(db: conn)
@@ -42,7 +43,7 @@ struct Status: ParsableCommand {
         }
         let t = broker.topology
         do {
-            let stats = try QueueMonitor(amqpURL: broker.url(), managementURL: Settings.env("CLOSEBELL_MANAGEMENT_URL")).stats(t.watchedQueues)
+            let stats = try QueueMonitor(amqpURL: broker.url(), managementURL: ProcessInfo.processInfo.environment["CLOSEBELL_MANAGEMENT_URL"]).stats(t.watchedQueues)
             print("queue                          ready   unacked  consumers")
             for s in stats {
                 print(pad(s.name, 30) + " " + String(format: "%6d  ", s.ready) + pad(s.unacked.map(String.init) ?? "?", 8, right: true)

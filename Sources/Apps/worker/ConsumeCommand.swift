@@ -11,44 +11,57 @@ import ServiceLifecycle
 struct Consume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Consume chunks from RabbitMQ, predict, publish results (the default). SIGTERM finishes the chunk in hand, then exits.")
-    @Option(name: .customLong("amqp-url"), help: "Broker URL (default: $CLOSEBELL_AMQP_URL).") var amqpURL: String?
-    @Option(help: "Chunks a worker may hold unacknowledged.") var prefetch = 1
-    @Option(help: "Name prefix of the exchanges and queues (default: $CLOSEBELL_TOPOLOGY_PREFIX or closebell).") var topologyPrefix: String?
-    @Option(help: "Redeliveries before the broker dead-letters a chunk (must match the coordinator's).") var deliveryLimit: Int?
+    @OptionGroup var configuration: ConfigOptions
+    @Option(name: .customLong("amqp-url"), help: "Broker URL (default: setting amqp.url, $CLOSEBELL_AMQP_URL).") var amqpURL: String?
+    @Option(help: "Chunks a worker may hold unacknowledged (default: setting worker.prefetch).") var prefetch: Int?
+    @Option(help: "Name prefix of the exchanges and queues (default: setting topology.prefix).") var topologyPrefix: String?
+    @Option(help: "Redeliveries before the broker dead-letters a chunk (default: setting delivery.limit).") var deliveryLimit: Int?
     @Option(help: "Worker id in results and logs (default: host-pid).") var id: String?
     @Option(help: "Exit after this many chunks (0: never).") var maxChunks = 0
-    @Option(help: "Log level: trace, debug, info, warning, error.") var logLevel = "info"
-    @Option(help: "Log format: text or json.") var logFormat = "text"
-    @Option(help: "AMQP heartbeat interval in seconds.") var heartbeat = 30
-    @Option(help: "Port of /metrics, /healthz and /readyz (default: $CLOSEBELL_METRICS_PORT or 0, off).") var metricsPort: Int?
-    @Option(help: "Address the metrics server binds (default: 127.0.0.1).") var metricsHost = "127.0.0.1"
-    @Option(help: "Seconds to finish the chunk in hand after SIGTERM before exiting anyway.") var gracePeriod = 60.0
+    @Option(help: "Log level: trace, debug, info, warning, error (default: setting log.level).") var logLevel: String?
+    @Option(help: "Log format: text or json (default: setting log.format).") var logFormat: String?
+    @Option(help: "AMQP heartbeat interval in seconds (default: setting worker.heartbeat_seconds).") var heartbeat: Int?
+    @Option(help: "Port of /metrics, /healthz and /readyz (default: setting metrics.port; 0: off).") var metricsPort: Int?
+    @Option(help: "Address the metrics server binds (default: setting metrics.host).") var metricsHost: String?
+    @Option(help: "Seconds to finish the chunk in hand after SIGTERM (default: setting worker.grace_period_seconds).")
+    var gracePeriod: Double?
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else { fail("--log-level \(logLevel): not a log level", code: 64) }
-        guard let format = LogFormat(rawValue: logFormat) else { fail("--log-format \(logFormat): use text or json", code: 64) }
+        let s: ClosebellSettings
+        do { s = try await configuration.load(environment: ProcessInfo.processInfo.environment).1 } catch {
+            fail("\(error)", code: ExitCodes.config)
+        }
+        var level = s.logLevel, format = s.logFormat
+        if let logLevel {
+            guard let l = Logger.Level(rawValue: logLevel) else { fail("--log-level \(logLevel): not a log level", code: 64) }
+            level = l
+        }
+        if let logFormat {
+            guard let f = LogFormat(rawValue: logFormat) else { fail("--log-format \(logFormat): use text or json", code: 64) }
+            format = f
+        }
         LogSetup.bootstrap(level: level, format: format)
         let url: AMQPURL
-        do { url = try AMQPURL(Settings.amqpURL(amqpURL)) } catch { fail("\(error)") }
-        let topology = ClosebellTopology(prefix: topologyPrefix ?? Settings.env("CLOSEBELL_TOPOLOGY_PREFIX") ?? "closebell",
-                                         deliveryLimit: deliveryLimit ?? Settings.env("CLOSEBELL_DELIVERY_LIMIT").flatMap { Int($0) } ?? 5)
+        do { url = try AMQPURL(amqpURL ?? s.amqpURL) } catch { fail("\(error)") }
+        let topology = ClosebellTopology(prefix: topologyPrefix ?? s.topologyPrefix, deliveryLimit: deliveryLimit ?? s.deliveryLimit)
         var options = WorkerOptions(amqpURL: url, topology: topology, workerId: id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())")
-        options.prefetch = prefetch
+        options.prefetch = prefetch ?? s.prefetch
         options.maxChunks = maxChunks
-        options.heartbeatSeconds = heartbeat
-        let port = metricsPort ?? Settings.env("CLOSEBELL_METRICS_PORT").flatMap { Int($0) } ?? 0
+        options.heartbeatSeconds = heartbeat ?? s.heartbeatSeconds
+        let port = metricsPort ?? s.metricsPort
         guard (0...65_535).contains(port) else { fail("--metrics-port \(port): not a port", code: 64) }
-        guard gracePeriod > 0 else { fail("--grace-period \(gracePeriod): must be more than 0", code: 64) }
+        let grace = gracePeriod ?? s.gracePeriodSeconds
+        guard grace > 0 else { fail("--grace-period \(grace): must be more than 0", code: 64) }
 
         let logger = Logger(label: "closebell.worker")
         let registry = MetricsSetup.bootstrap()
         let loop = WorkerLoop(options: options, logger: logger)
-        let worker = ThreadService(name: "worker-loop", gracePeriod: .seconds(gracePeriod),
+        let worker = ThreadService(name: "worker-loop", gracePeriod: .seconds(grace),
                                    body: { try loop.run() }, stop: { loop.requestStop() })
         var services = [ServiceGroupConfiguration.ServiceConfiguration(
             service: worker, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)]
         if port > 0 {
-            let http = HealthServer.application(host: metricsHost, port: port, registry: registry,
+            let http = HealthServer.application(host: metricsHost ?? s.metricsHost, port: port, registry: registry,
                                                 readiness: { loop.isConnected ? nil : "not connected to the broker" }, logger: logger)
             services.append(.init(service: http))
         }

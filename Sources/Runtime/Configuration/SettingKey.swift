@@ -1,0 +1,67 @@
+/// One configuration setting: its key in `config/closebell.yaml`, its environment variable
+/// (`CLOSEBELL_` + the key in upper case, dots as underscores), its built-in default, and
+/// whether it is a secret (then only the environment or a `…_FILE` may set it, and it is never
+/// printed).
+public struct SettingKey: Sendable, Hashable {
+    /// What a setting holds, for reading it with the right type.
+    public enum Kind: Sendable { case string, int, double, intList }
+
+    public let key: String
+    public let kind: Kind
+    public let defaultValue: String
+    public let secret: Bool
+    public let help: String
+
+    public init(_ key: String, _ kind: Kind, _ defaultValue: String, secret: Bool = false, _ help: String) {
+        self.key = key
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.secret = secret
+        self.help = help
+    }
+
+    /// `CLOSEBELL_DATABASE_URL` for `database.url`.
+    public var environmentVariable: String {
+        "CLOSEBELL_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    public static func == (a: SettingKey, b: SettingKey) -> Bool { a.key == b.key }
+    public func hash(into h: inout Hasher) { h.combine(key) }
+}
+
+/// Every setting Closebell reads, in the order `coordinator config` prints them. The default
+/// file `config/closebell.yaml` lists the same, each with its default and a comment.
+public enum SettingKeys {
+    public static let databaseURL = SettingKey("database.url", .string, "", secret: true,
+                                               "PostgreSQL URL; empty: libpq's PG* variables")
+    public static let amqpURL = SettingKey("amqp.url", .string, "amqp://guest:guest@127.0.0.1:5672/%2F", secret: true,
+                                           "RabbitMQ URL")
+    public static let topologyPrefix = SettingKey("topology.prefix", .string, "closebell", "name prefix of exchanges and queues")
+    public static let deliveryLimit = SettingKey("delivery.limit", .int, "5", "redeliveries before the broker dead-letters a chunk")
+    public static let models = SettingKey("models", .string, "models", "model store folder, as the workers see it")
+    public static let chunkSize = SettingKey("run.chunk_size", .int, "50", "symbols per chunk")
+    public static let timeout = SettingKey("run.timeout_seconds", .double, "120", "seconds a worker may hold a chunk")
+    public static let maxAttempts = SettingKey("run.max_attempts", .int, "3", "attempts per chunk before its symbols fail")
+    public static let backoff = SettingKey("run.backoff_seconds", .double, "1", "first retry delay, doubling, at most 60")
+    public static let brokerTimeout = SettingKey("run.broker_timeout_seconds", .double, "120",
+                                                 "seconds to wait for an unreachable broker before the run fails")
+    public static let logDir = SettingKey("log.dir", .string, "logs", "folder of the per-run log files")
+    public static let logFormat = SettingKey("log.format", .string, "text", "text or json")
+    public static let logLevel = SettingKey("log.level", .string, "info", "trace, debug, info, warning or error")
+    public static let metricsPort = SettingKey("metrics.port", .int, "0", "port of /metrics /healthz /readyz; 0: off")
+    public static let metricsHost = SettingKey("metrics.host", .string, "127.0.0.1", "address the metrics server binds")
+    public static let prefetch = SettingKey("worker.prefetch", .int, "1", "chunks a worker holds unacknowledged")
+    public static let heartbeat = SettingKey("worker.heartbeat_seconds", .int, "30", "AMQP heartbeat interval")
+    public static let gracePeriod = SettingKey("worker.grace_period_seconds", .double, "60",
+                                               "seconds to finish the chunk in hand after SIGTERM")
+    public static let market = SettingKey("market.name", .string, "",
+                                          "market (daily-file prefix); empty: the only one ingested")
+    public static let tradingWeekdays = SettingKey("market.trading_weekdays", .intList, "0,1,2,3,4",
+                                                   "weekdays the market trades, 0 = Sunday")
+    public static let timeZone = SettingKey("market.time_zone", .string, "Asia/Kathmandu", "the market's time zone")
+
+    public static let all: [SettingKey] = [
+        databaseURL, amqpURL, topologyPrefix, deliveryLimit, models, chunkSize, timeout, maxAttempts, backoff, brokerTimeout,
+        logDir, logFormat, logLevel, metricsPort, metricsHost, prefetch, heartbeat, gracePeriod, market, tradingWeekdays, timeZone,
+    ]
+}
