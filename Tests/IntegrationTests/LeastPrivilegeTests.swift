@@ -10,8 +10,8 @@ import Testing
 struct LeastPrivilegeTests {
     /// Creates (or updates) a broker user with a role's permissions for the cluster's prefix,
     /// through the management API; returns its URL.
-    static func user(_ role: ClosebellTopology.Role, for c: Cluster) throws -> String {
-        let name = "\(c.name)_\(role.rawValue)", pass = "pw-\(role.rawValue)"
+    static func user(_ role: ClosebellTopology.Role, for c: Cluster, password: String? = nil) throws -> String {
+        let name = "\(c.name)_\(role.rawValue)", pass = password ?? "pw-\(role.rawValue)"
         let base = try #require(Settings.env("CLOSEBELL_MANAGEMENT_URL"))
         let admin = TestServers.amqpURL
         let perms = c.topology.permissions(for: role)
