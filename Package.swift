@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0", traits: [.defaults, "YAML"]),
     ],
     targets: [
@@ -31,7 +32,7 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]),
 
         // Prediction core: input files, features, models, trainer, sample data. No I/O servers.
-        .target(name: "ClosebellCore", path: "Sources/Core"),
+        .target(name: "ClosebellCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], path: "Sources/Core"),
         // Message contract between coordinator and workers, and the AMQP transport.
         .target(
             name: "ClosebellProtocol",

@@ -1,45 +1,44 @@
 import ClosebellCore
 import ClosebellProtocol
 import Foundation
+import Synchronization
 
 /// Turns a chunk into a result: features and inference for each symbol. A symbol that fails
 /// is reported with its stage and error and never fails the chunk.
-public final class ChunkProcessor: @unchecked Sendable {
+public final class ChunkProcessor: Sendable {
     public let workerId: String
-    private let lock = NSLock()
-    private var stores: [String: ModelStore] = [:]
-    private var inventories: [String: (ModelStore.Inventory, Date)] = [:]
+    private struct Caches {
+        var stores: [String: ModelStore] = [:]
+        var inventories: [String: (ModelStore.Inventory, Date)] = [:]
+    }
+    private let caches = Mutex(Caches())
 
     public init(workerId: String) { self.workerId = workerId }
 
     /// The model store for a folder, cached so each model file is read once per worker.
     func store(_ root: String) -> ModelStore {
-        lock.lock(); defer { lock.unlock() }
-        if let s = stores[root] { return s }
-        let s = ModelStore(root: root)
-        stores[root] = s
-        return s
+        caches.withLock { c in
+            if let s = c.stores[root] { return s }
+            let s = ModelStore(root: root)
+            c.stores[root] = s
+            return s
+        }
     }
 
     /// Whether the store holds models, re-checked at most every 10 s (a folder listing).
     func inventory(_ root: String) -> ModelStore.Inventory {
-        lock.lock()
-        if let (inv, at) = inventories[root], Date().timeIntervalSince(at) < 10 { lock.unlock(); return inv }
-        lock.unlock()
+        if let (inv, at) = caches.withLock({ $0.inventories[root] }), Date().timeIntervalSince(at) < 10 { return inv }
         let inv = ModelStore.inventory(root: root)
-        lock.lock(); inventories[root] = (inv, Date()); lock.unlock()
+        caches.withLock { $0.inventories[root] = (inv, Date()) }
         return inv
     }
 
     /// Models loaded so far, over every store.
-    public var cachedModels: Int {
-        lock.lock(); defer { lock.unlock() }
-        return stores.values.reduce(0) { $0 + $1.cachedModels }
-    }
+    public var cachedModels: Int { caches.withLock { $0.stores.values.reduce(0) { $0 + $1.cachedModels } } }
 
     public func process(_ chunk: ChunkMessage) -> ResultMessage {
         let started = DispatchTime.now().uptimeNanoseconds
-        let calendar = TradingCalendar(weekdays: Set(chunk.tradingWeekdays.isEmpty ? [0, 1, 2, 3, 4] : chunk.tradingWeekdays))
+        let calendar = TradingCalendar(weekdays: Set(chunk.tradingWeekdays))  // validated non-empty at decoding
         let predictor = Predictor(store: store(chunk.modelStore), calendar: calendar)
         var items: [ResultMessage.Item] = []
         var failures: [ResultMessage.Failure] = []

@@ -21,9 +21,9 @@ public final class WorkerLoop: @unchecked Sendable {
     private let connected = Atomic<Bool>(false)
     let metrics: WorkerMetrics
 
-    static let publishChannel: UInt16 = 2
-    static let chunkChannel: UInt16 = 3
-    static let controlChannel: UInt16 = 4
+    static let publishChannel = ClosebellChannels.publish
+    static let chunkChannel = ClosebellChannels.consume
+    static let controlChannel = ClosebellChannels.secondary
 
     public init(options: WorkerOptions, logger: Logger = Logger(label: "closebell.worker")) {
         self.options = options

@@ -43,7 +43,7 @@ struct ModelTests {
         let v = row.withUnsafeBufferPointer { m.predict(row: $0) }
         #expect(v == 0.01 + 0.5 * (2.1 - 0.1) / 2 + -0.25 * (30 - 50) / 10)
         #expect(m.identity.kind == .linear)
-        #expect(m.identity.hash == SHA256.hex(Array(linearJSON.utf8)))
+        #expect(m.identity.hash == ContentHash.sha256Hex(Array(linearJSON.utf8)))
     }
 
     @Test("xgboost: float32 split x < c goes left, NaN takes the default, both base_score styles")
@@ -122,7 +122,7 @@ struct ModelTests {
     @Test("predictor: fallback is the mean of the last 20 returns; short history fails at features")
     func predictorFallback() throws {
         let d = temp()
-        let predictor = Predictor(store: ModelStore(root: d))
+        let predictor = Predictor(store: ModelStore(root: d), calendar: .sundayToThursday)
         var s = SymbolSeries(symbol: "ZZZ")
         var price = 100.0
         for i in 0..<40 {

@@ -22,7 +22,8 @@ struct ParityTests {
             }
             dir = NSTemporaryDirectory() + "closebell-parity-\(UUID().uuidString.prefix(8))"
             let data = dir + "/data"
-            let paths = try SampleDataGenerator(symbols: 40, days: 320, seed: 11, malformedPerFile: 0).write(to: data)
+            let paths = try SampleDataGenerator(symbols: 40, days: 320, seed: 11, market: "nepse", calendar: .sundayToThursday,
+                                               malformedPerFile: 0).write(to: data)
             try ParityTests.appendEdgeSymbols(paths)
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("parity/reference.py").path

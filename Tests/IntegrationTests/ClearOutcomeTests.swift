@@ -127,7 +127,7 @@ struct ClearOutcomeTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == before.count)
         #expect(try c.startRun().wait() == 0)
         let hashes = Set(try c.db().query("SELECT model_hash FROM predictions WHERE NOT is_fallback").rows.map { $0[0]! })
-        #expect(hashes == [SHA256.hex(Array(text.utf8))])
+        #expect(hashes == [ContentHash.sha256Hex(Array(text.utf8))])
         c.stopWorkers()
     }
 

@@ -28,7 +28,8 @@ final class Cluster {
         databaseURL = parts.string!
         self.deliveryLimit = deliveryLimit
         topology = ClosebellTopology(prefix: name, deliveryLimit: deliveryLimit)
-        var g = SampleDataGenerator(symbols: symbols, days: days, seed: 99, malformedPerFile: malformed)
+        var g = SampleDataGenerator(symbols: symbols, days: days, seed: 99, market: "nepse", calendar: .sundayToThursday,
+                                    malformedPerFile: malformed)
         g.youngSymbols = youngSymbols
         day = g.tradingDays.last!
         try g.write(to: dir + "/data")

@@ -102,7 +102,7 @@ struct TrustBoundaryTests {
         let mtime = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
         let store = ModelStore(root: dir)
         let first = try store.load(path)
-        #expect(first.identity.hash == SHA256.hex(Array(linear("1.5").utf8)))
+        #expect(first.identity.hash == ContentHash.sha256Hex(Array(linear("1.5").utf8)))
         Thread.sleep(forTimeInterval: 0.02)
         // Same length, same mtime: only the change time tells.
         let h = try #require(FileHandle(forWritingAtPath: path))
@@ -110,7 +110,7 @@ struct TrustBoundaryTests {
         try h.close()
         try FileManager.default.setAttributes([.modificationDate: mtime], ofItemAtPath: path)
         let second = try store.load(path)
-        #expect(second.identity.hash == SHA256.hex(Array(linear("2.5").utf8)))
+        #expect(second.identity.hash == ContentHash.sha256Hex(Array(linear("2.5").utf8)))
         #expect(second.identity.hash != first.identity.hash)
     }
 

@@ -29,7 +29,8 @@ struct CoreBench: ParsableCommand {
     func run() throws {
         let dir = NSTemporaryDirectory() + "closebell-bench-core-\(UUID().uuidString.prefix(6))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let paths = try SampleDataGenerator(symbols: symbols, days: days, seed: 1, malformedPerFile: 0).write(to: dir + "/data")
+        let paths = try SampleDataGenerator(symbols: symbols, days: days, seed: 1, market: "nepse", calendar: .sundayToThursday,
+                                            malformedPerFile: 0).write(to: dir + "/data")
         let blobs = try paths.map { try [UInt8](Data(contentsOf: URL(fileURLWithPath: $0))) }
         let names = paths.map { ($0 as NSString).lastPathComponent }
 

@@ -22,26 +22,26 @@ struct TransportBench: ParsableCommand {
             let q = "bench-\(kind)-\(UUID().uuidString.prefix(6))"
             let c = try AMQPConnection(url: url)
             try c.declareQueue(q, arguments: kind == "quorum" ? ["x-queue-type": .string("quorum")] : [:])
-            try c.enableConfirms(channel: 2)
+            try c.enableConfirms(channel: ClosebellChannels.publish)
             var t0 = Date()
             for i in 0..<messages {
-                try c.publish(channel: 2, exchange: "", routingKey: q, body: body, properties: .init(messageId: String(i)))
-                if c.outstandingConfirms(channel: 2) >= window { try c.waitForConfirms(channel: 2, maxOutstanding: window / 2) }
+                try c.publish(channel: ClosebellChannels.publish, exchange: "", routingKey: q, body: body, properties: .init(messageId: String(i)))
+                if c.outstandingConfirms(channel: ClosebellChannels.publish) >= window { try c.waitForConfirms(channel: ClosebellChannels.publish, maxOutstanding: window / 2) }
             }
-            try c.waitForConfirms(channel: 2)
+            try c.waitForConfirms(channel: ClosebellChannels.publish)
             let pub = Double(messages) / Date().timeIntervalSince(t0)
             let consumer = try AMQPConnection(url: url)
-            try consumer.setPrefetch(channel: 3, count: 500)
-            try consumer.consume(channel: 3, queue: q)
+            try consumer.setPrefetch(channel: ClosebellChannels.consume, count: 500)
+            try consumer.consume(channel: ClosebellChannels.consume, queue: q)
             t0 = Date()
             var got = 0
             var lastTag: UInt64 = 0
             while got < messages, let d = try consumer.nextDelivery(timeoutSeconds: 10) {
                 got += 1
                 lastTag = d.deliveryTag
-                if got % 100 == 0 { try consumer.ack(channel: 3, deliveryTag: lastTag, multiple: true) }
+                if got % 100 == 0 { try consumer.ack(channel: ClosebellChannels.consume, deliveryTag: lastTag, multiple: true) }
             }
-            try consumer.ack(channel: 3, deliveryTag: lastTag, multiple: true)
+            try consumer.ack(channel: ClosebellChannels.consume, deliveryTag: lastTag, multiple: true)
             let con = Double(got) / Date().timeIntervalSince(t0)
             try c.deleteQueue(q)
             print(String(format: "amqp %-7@ publish+confirm %8.0f msg/s   consume+ack %8.0f msg/s   (%d msgs, %d B, window %d)",

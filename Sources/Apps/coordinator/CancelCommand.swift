@@ -25,10 +25,10 @@ struct Cancel: AsyncParsableCommand {
             let t = broker.topology
             let c = try AMQPConnection(url: broker.url())
             try t.topology.declare(on: c)
-            try c.enableConfirms(channel: 2)
-            try c.publish(channel: 2, exchange: t.controlExchange, routingKey: "", body: CancelMessage(runId: runId).encode(),
+            try c.enableConfirms(channel: ClosebellChannels.publish)
+            try c.publish(channel: ClosebellChannels.publish, exchange: t.controlExchange, routingKey: "", body: CancelMessage(runId: runId).encode(),
                           properties: .init(type: WireFormat.Kind.cancel.typeName), mandatory: false)
-            try c.waitForConfirms(channel: 2)
+            try c.waitForConfirms(channel: ClosebellChannels.publish)
         } catch {
             print("warning: run \(runId) is cancelled in the ledger, but workers could not be told: \(error)")
         }

@@ -16,7 +16,8 @@ struct SampleData: ParsableCommand {
 
     func run() throws {
         guard let endDay = Day(iso: end) else { throw ValidationError("--end '\(end)' is not YYYY-MM-DD") }
-        let g = SampleDataGenerator(symbols: symbols, days: days, seed: seed, market: market, end: endDay, malformedPerFile: malformed)
+        let g = SampleDataGenerator(symbols: symbols, days: days, seed: seed, market: market, end: endDay,
+                                    calendar: .sundayToThursday, malformedPerFile: malformed)
         let paths = try g.write(to: out)
         print("wrote \(paths.count) daily files for \(symbols) symbols to \(out) (\(g.tradingDays.first!) … \(g.tradingDays.last!))")
     }

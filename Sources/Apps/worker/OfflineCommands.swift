@@ -51,19 +51,27 @@ struct Predict: ParsableCommand {
     @Option(help: "As-of date YYYY-MM-DD.") var date: String?
     @Flag(help: "Predict every date.") var allDates = false
     @Option(help: "Output CSV.") var out: String
+    @Option(help: "Weekdays the market trades (0 = Sunday, comma-separated), for target dates.") var tradingWeekdays = "0,1,2,3,4"
 
     func validate() throws {
         if features == nil && data.isEmpty { throw ValidationError("give --data or --features") }
         if features != nil && !data.isEmpty { throw ValidationError("give --data or --features, not both") }
         if features == nil && (date == nil) == !allDates { throw ValidationError("with --data, give exactly one of --date or --all-dates") }
         if let date, Day(iso: date) == nil { throw ValidationError("--date '\(date)' is not YYYY-MM-DD") }
+        if calendar == nil { throw ValidationError("--trading-weekdays '\(tradingWeekdays)': weekdays 0 (Sunday) … 6, comma-separated") }
+    }
+
+    var calendar: TradingCalendar? {
+        let days = tradingWeekdays.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !days.isEmpty, days.allSatisfy({ $0.map((0...6).contains) == true }) else { return nil }
+        return TradingCalendar(weekdays: Set(days.compactMap { $0 }))
     }
 
     func run() throws {
         let store = ModelStore(root: models)
         if let features { return try scoreFeatures(features, store: store) }
         let h = loadHistory(data)
-        let predictor = Predictor(store: store)
+        let predictor = Predictor(store: store, calendar: calendar!)
         let w = try CSVWriter(path: out)
         w.row(["Symbol", "Date", "Prediction", "ModelKind", "ModelHash", "Fallback"])
         var ok = 0

@@ -49,16 +49,17 @@ public final class RunCoordinator: @unchecked Sendable {
         public var waiting = 0.0
     }
 
-    static let publishChannel: UInt16 = 2
-    static let resultChannel: UInt16 = 3
-    static let deadChannel: UInt16 = 4
+    static let publishChannel = ClosebellChannels.publish
+    static let resultChannel = ClosebellChannels.consume
+    static let deadChannel = ClosebellChannels.secondary
 
     public init(options: RunOptions, logger: Logger = Logger(label: "closebell.coordinator")) {
         self.options = options
         self.request = options.request
         self.logger = logger
         self.reporter = RunReporter(printToStdout: options.printProgress, logDirectory: options.logDirectory)
-        self.window = Predictor(store: ModelStore(root: options.request.modelStore)).window
+        self.window = Predictor(store: ModelStore(root: options.request.modelStore),
+                                calendar: TradingCalendar(weekdays: Set(options.request.tradingWeekdays))).window
     }
 
     var lockName: String { NamedLock.run(market: request.market, asOf: request.asOf.description) }

@@ -108,14 +108,15 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible, Coda
     }
 }
 
-/// The days a market trades on. NEPSE trades Sunday–Thursday.
+/// The days a market trades on (configuration's `market.trading_weekdays`; NEPSE trades Sunday–Thursday).
 public struct TradingCalendar: Sendable {
     /// Weekdays (0 = Sunday) the market is open.
     public let weekdays: Set<Int>
 
     public init(weekdays: Set<Int>) { self.weekdays = weekdays }
 
-    public static let nepse = TradingCalendar(weekdays: [0, 1, 2, 3, 4])
+    /// Sunday–Thursday (NEPSE, and markets with a Friday–Saturday weekend).
+    public static let sundayToThursday = TradingCalendar(weekdays: [0, 1, 2, 3, 4])
     public static let mondayToFriday = TradingCalendar(weekdays: [1, 2, 3, 4, 5])
 
     /// The next trading day after `day` (holidays are not known here: the realised-return join

@@ -61,7 +61,7 @@ public enum ModelLoader {
             }
             columns.append(c)
         }
-        let identity = ModelIdentity(kind: model.kind, path: path, hash: SHA256.hex([UInt8](data)))
+        let identity = ModelIdentity(kind: model.kind, path: path, hash: ContentHash.sha256Hex([UInt8](data)))
         return LoadedModel(identity: identity, model: model, columns: columns)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The model a symbol resolves to.
 public enum ModelChoice: Sendable {
@@ -19,12 +20,11 @@ public enum ModelChoice: Sendable {
 /// a new change time and is loaded again, and the hash a prediction records is always the hash
 /// of the bytes its model was parsed from. A model file that exists but cannot be loaded is an
 /// error, never a silent fallback.
-public final class ModelStore: @unchecked Sendable {
+public final class ModelStore: Sendable {
     public let root: String
     public let engineNames: [String]
     let registry: FeatureRegistry
-    private let lock = NSLock()
-    private var cache: [String: (stamp: FileStamp, result: Result<LoadedModel, ModelLoadError>)] = [:]
+    private let cache = Mutex<[String: (stamp: FileStamp, result: Result<LoadedModel, ModelLoadError>)]>([:])
 
     public static let globalFolder = "_global"
     static let fileNames = ["model.json", "model.txt"]
@@ -68,27 +68,18 @@ public final class ModelStore: @unchecked Sendable {
     /// Loads (or returns the cached) model at `path`.
     public func load(_ path: String) throws -> LoadedModel {
         let stamp = FileStamp(path: path)
-        lock.lock()
-        if let stamp, let hit = cache[path], hit.stamp == stamp { lock.unlock(); return try hit.result.get() }
-        lock.unlock()
+        if let stamp, let hit = cache.withLock({ $0[path] }), hit.stamp == stamp { return try hit.result.get() }
         let result: Result<LoadedModel, ModelLoadError>
         do { result = .success(try ModelLoader.load(path: path, engineNames: engineNames, registry: registry)) } catch let e as ModelLoadError {
             result = .failure(e)
         }
         // Cache only when the file did not change while it was read.
-        if let stamp, FileStamp(path: path) == stamp {
-            lock.lock()
-            cache[path] = (stamp, result)
-            lock.unlock()
-        }
+        if let stamp, FileStamp(path: path) == stamp { cache.withLock { $0[path] = (stamp, result) } }
         return try result.get()
     }
 
     /// Models loaded and cached so far.
-    public var cachedModels: Int {
-        lock.lock(); defer { lock.unlock() }
-        return cache.count
-    }
+    public var cachedModels: Int { cache.withLock { $0.count } }
 
     /// What a model store folder holds, for refusing a run that would fall back everywhere.
     public enum Inventory: Sendable, Equatable { case missing, empty, models }

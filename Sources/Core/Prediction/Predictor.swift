@@ -32,7 +32,7 @@ public struct Predictor: Sendable {
     /// Returns averaged by the fallback.
     public static let fallbackWindow = 20
 
-    public init(store: ModelStore, engine: FeatureEngine = FeatureEngine(), calendar: TradingCalendar = .nepse) {
+    public init(store: ModelStore, engine: FeatureEngine = FeatureEngine(), calendar: TradingCalendar) {
         self.engine = engine
         self.store = store
         self.calendar = calendar

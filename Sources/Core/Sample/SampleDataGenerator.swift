@@ -34,8 +34,8 @@ public struct SampleDataGenerator: Sendable {
     /// Late listings and trading gaps (symbols with little history). On by default.
     public var youngSymbols = true
 
-    public init(symbols: Int, days: Int, seed: UInt64 = 42, market: String = "nepse",
-                end: Day = Day(year: 2025, month: 6, day: 26)!, calendar: TradingCalendar = .nepse, malformedPerFile: Double = 0.5) {
+    public init(symbols: Int, days: Int, seed: UInt64 = 42, market: String,
+                end: Day = Day(year: 2025, month: 6, day: 26)!, calendar: TradingCalendar, malformedPerFile: Double = 0.5) {
         self.symbols = symbols
         self.days = days
         self.seed = seed

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -48,18 +49,25 @@ public struct QueueMonitor: Sendable {
         }.resume()
         _ = sem.wait(timeout: .now() + 4)
         let (data, status) = box.get()
-        guard status == 200, let data, let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard status == 200, let data, let q = try? JSONDecoder().decode(ManagementQueue.self, from: data) else {
             throw AMQPError(.library, "management API answered \(status) for \(queue)")
         }
-        return QueueStats(name: queue, ready: obj["messages_ready"] as? Int ?? 0, unacked: obj["messages_unacknowledged"] as? Int ?? 0,
-                          consumers: obj["consumers"] as? Int ?? 0)
+        return QueueStats(name: queue, ready: q.messages_ready ?? 0, unacked: q.messages_unacknowledged ?? 0,
+                          consumers: q.consumers ?? 0)
     }
 }
 
-final class HTTPBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-    private var status = 0
-    func set(_ d: Data?, _ s: Int) { lock.lock(); data = d; status = s; lock.unlock() }
-    func get() -> (Data?, Int) { lock.lock(); defer { lock.unlock() }; return (data, status) }
+/// The fields of the management API's queue object that the monitor reads.
+struct ManagementQueue: Decodable {
+    // swiftlint:disable identifier_name
+    let messages_ready: Int?
+    let messages_unacknowledged: Int?
+    let consumers: Int?
+}
+
+/// Hands an HTTP answer from URLSession's thread to the waiting caller.
+final class HTTPBox: Sendable {
+    private let value = Mutex<(Data?, Int)>((nil, 0))
+    func set(_ d: Data?, _ s: Int) { value.withLock { $0 = (d, s) } }
+    func get() -> (Data?, Int) { value.withLock { $0 } }
 }

@@ -36,7 +36,7 @@ public struct MarketStore {
             return IngestReport(file: name, outcome: .failed, loaded: 0, rejected: 0, flagged: 0, error: "cannot read file")
         }
         let bytes = [UInt8](data)
-        let checksum = SHA256.hex(bytes)
+        let checksum = ContentHash.sha256Hex(bytes)
         let file: DailyFile
         do { file = try parser.parse(bytes: bytes, fileName: name) } catch let e as DataFileError {
             return IngestReport(file: name, outcome: .failed, loaded: 0, rejected: 0, flagged: 0, error: e.description)
