@@ -1,5 +1,6 @@
 import ClosebellCore
 import ClosebellProtocol
+import ClosebellRuntime
 import Foundation
 import Logging
 import Synchronization
@@ -29,7 +30,7 @@ public final class WorkerLoop: @unchecked Sendable {
         self.options = options
         self.processor = ChunkProcessor(workerId: options.workerId)
         self.logger = logger
-        self.logger[metadataKey: "worker"] = "\(options.workerId)"
+        self.logger[metadataKey: LogKey.worker] = "\(options.workerId)"
         self.controlQueue = "\(options.topology.prefix).control.\(options.workerId)"
         self.metrics = WorkerMetrics()
     }
@@ -54,7 +55,7 @@ public final class WorkerLoop: @unchecked Sendable {
         let session = AMQPSession(url: options.amqpURL, topology: Topology(), heartbeatSeconds: options.heartbeatSeconds,
                                   logger: logger) { c in
             do { try t.topology.declare(on: c) } catch let e as AMQPError where e.replyCode == 403 {
-                logger.debug("no permission to declare the topology; using the coordinator's", metadata: ["error": "\(e)"])
+                logger.debug("no permission to declare the topology; using the coordinator's", metadata: [LogKey.error: "\(e)"])
                 _ = try c.queueInfo(t.chunkQueue)
             }
             try c.enableConfirms(channel: WorkerLoop.publishChannel)
@@ -78,7 +79,7 @@ public final class WorkerLoop: @unchecked Sendable {
             } catch let e as AMQPError where e.isConnectionLoss {
                 connected.store(false, ordering: .relaxed)
                 if stopping { break }
-                logger.warning("lost the broker; reconnecting", metadata: ["error": "\(e)"])
+                logger.warning("lost the broker; reconnecting", metadata: [LogKey.error: "\(e)"])
             }
         }
         logger.info("worker stopped", metadata: ["chunks": "\(chunksDone)"])
@@ -88,7 +89,7 @@ public final class WorkerLoop: @unchecked Sendable {
         if d.channel == WorkerLoop.controlChannel {
             if let cancel = try? CancelMessage.decode(d.body) {
                 cancelledRuns.insert(cancel.runId)
-                logger.info("run cancelled", metadata: ["run": "\(cancel.runId)"])
+                logger.info("run cancelled", metadata: [LogKey.run: "\(cancel.runId)"])
             }
             try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
             return
@@ -135,7 +136,7 @@ public final class WorkerLoop: @unchecked Sendable {
         try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
         chunksDone += 1
         metrics.chunkProcessed(result, modelsCached: processor.cachedModels)
-        logger.debug("chunk done", metadata: ["run": "\(chunk.runId)", "chunk": "\(chunk.chunkNo)", "symbols": "\(chunk.series.count)",
+        logger.debug("chunk done", metadata: [LogKey.run: "\(chunk.runId)", LogKey.chunk: "\(chunk.chunkNo)", "symbols": "\(chunk.series.count)",
                                               "compute_us": "\(result.computeMicros)"])
     }
 
@@ -148,7 +149,7 @@ public final class WorkerLoop: @unchecked Sendable {
 
     /// Sends an unusable message to the dead-letter exchange with the reason, then acks it.
     func deadLetter(_ d: AMQPDelivery, reason: String, on c: AMQPConnection) throws {
-        logger.error("dead-lettering a message", metadata: ["reason": "\(reason)", "message_id": "\(d.properties.messageId ?? "-")"])
+        logger.error("dead-lettering a message", metadata: [LogKey.reason: "\(reason)", LogKey.messageId: "\(d.properties.messageId ?? "-")"])
         var props = d.properties
         props.headers["x-closebell-error"] = .string(reason)
         props.headers["x-closebell-worker"] = .string(options.workerId)

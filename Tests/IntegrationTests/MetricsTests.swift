@@ -96,4 +96,24 @@ struct MetricsTests {
         #expect(Self.value(worker, MetricNames.workerLastChunk) ?? 0 > Date().timeIntervalSince1970 - 60)
         c.stopWorkers()
     }
+
+    @Test("--log-format json writes one JSON object per line, with the typed metadata keys")
+    func jsonLogs() throws {
+        let c = try Cluster(symbols: 20, days: 30)
+        let w = try c.spawn("worker", ["--log-level", "debug", "--log-format", "json", "--id", "json-worker"])
+        c.workers.append(w)
+        #expect(try c.startRun().wait() == 0)
+        c.stopWorkers()
+        // worker.log also holds `worker train`'s text from the cluster's set-up: take the JSON worker's lines.
+        let lines = c.output("worker").split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(lines.count >= 3)
+        var sawChunk = false
+        for line in lines {
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "\(line)")
+            #expect(obj["level"] != nil && obj["msg"] != nil && obj["ts"] != nil)
+            #expect(obj[LogKey.worker] == "json-worker")
+            if obj["msg"] == "chunk done" { sawChunk = obj[LogKey.run] != nil && obj[LogKey.chunk] != nil }
+        }
+        #expect(sawChunk)
+    }
 }

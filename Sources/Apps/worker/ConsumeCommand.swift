@@ -53,7 +53,8 @@ struct Consume: AsyncParsableCommand {
         let grace = gracePeriod ?? s.gracePeriodSeconds
         guard grace > 0 else { fail("--grace-period \(grace): must be more than 0", code: 64) }
 
-        let logger = Logger(label: "closebell.worker")
+        var logger = Logger(label: "closebell.worker")
+        logger[metadataKey: LogKey.worker] = "\(options.workerId)"
         let registry = MetricsSetup.bootstrap()
         let loop = WorkerLoop(options: options, logger: logger)
         let worker = ThreadService(name: "worker-loop", gracePeriod: .seconds(grace),

@@ -1,6 +1,7 @@
 import ClosebellCore
 import ClosebellProtocol
 import ClosebellStorage
+import ClosebellRuntime
 import Foundation
 
 extension RunCoordinator {
@@ -33,7 +34,7 @@ extension RunCoordinator {
                 try c.waitForConfirms(channel: Self.publishChannel)
             }
         } catch let e as AMQPError where e.isConnectionLoss {
-            logger.warning("broker lost while publishing; will publish again", metadata: ["error": "\(e)"])
+            logger.warning("broker lost while publishing; will publish again", metadata: [LogKey.error: "\(e)"])
             try session.connection()  // reconnects, or throws once the broker stayed away too long
             return
         }

@@ -1,6 +1,7 @@
 import ClosebellCore
 import ClosebellProtocol
 import ClosebellStorage
+import ClosebellRuntime
 import Foundation
 
 extension RunCoordinator {
@@ -22,7 +23,7 @@ extension RunCoordinator {
                 }
             }
         } catch let e as AMQPError where e.isConnectionLoss {
-            logger.warning("broker lost; reconnecting (unacked results will be delivered again)", metadata: ["error": "\(e)"])
+            logger.warning("broker lost; reconnecting (unacked results will be delivered again)", metadata: [LogKey.error: "\(e)"])
             try session.connection()  // reconnects, or throws once the broker stayed away too long
         }
     }
@@ -73,7 +74,7 @@ extension RunCoordinator {
             return
         case .duplicate:
             metrics.results("duplicate").increment()
-            logger.debug("duplicate result ignored", metadata: ["run": "\(result.runId)", "chunk": "\(result.chunkNo)"])
+            logger.debug("duplicate result ignored", metadata: [LogKey.run: "\(result.runId)", LogKey.chunk: "\(result.chunkNo)"])
         case .unknown:
             try reject(db, queue: queue, d, result, "no run \(result.runId) chunk \(result.chunkNo) in this database")
         case .rejected(let reason):
@@ -84,7 +85,7 @@ extension RunCoordinator {
     /// Records a refused message and, when it was a result for a chunk's current attempt,
     /// counts that attempt as failed (so the chunk is retried, or failed for good).
     func reject(_ db: ReconnectingPGConnection, queue: String, _ d: AMQPDelivery, _ result: ResultMessage?, _ reason: String) throws {
-        logger.error("result rejected", metadata: ["reason": "\(reason)", "message_id": "\(d.properties.messageId ?? "-")"])
+        logger.error("result rejected", metadata: [LogKey.reason: "\(reason)", LogKey.messageId: "\(d.properties.messageId ?? "-")"])
         metrics.results("rejected").increment()
         do {
             try db.retrying {
@@ -100,7 +101,7 @@ extension RunCoordinator {
                     + (failedForGood ? "; out of attempts, its symbols are failed" : "; will retry after backoff"))
             }
         } catch let e as PGError where !e.isConnectionLoss {
-            logger.error("could not record a rejected result; dropping it", metadata: ["error": "\(e)"])
+            logger.error("could not record a rejected result; dropping it", metadata: [LogKey.error: "\(e)"])
         }
     }
 
@@ -108,7 +109,7 @@ extension RunCoordinator {
     func handleDeadLetter(_ d: AMQPDelivery, _ db: ReconnectingPGConnection) throws {
         guard let chunk = try? ChunkMessage.decode(d.body) else {
             let reason = "dead letter that is not a chunk (\(Self.deathReason(d)))"
-            logger.error("\(reason); recorded and dropped", metadata: ["message_id": "\(d.properties.messageId ?? "-")"])
+            logger.error("\(reason); recorded and dropped", metadata: [LogKey.messageId: "\(d.properties.messageId ?? "-")"])
             try? db.retrying {
                 try RunLedger(db: $0).recordRejected(queue: options.topology.deadLetterQueue, messageId: d.properties.messageId,
                                                      runId: nil, chunkNo: nil, attempt: nil, worker: nil, reason: reason)

@@ -9,6 +9,8 @@ public enum LogKey {
     public static let date = "date"
     public static let market = "market"
     public static let error = "error"
+    public static let reason = "reason"
+    public static let messageId = "message_id"
 }
 
 /// How log lines look: `text` (swift-log's stream format) or `json` (one object per line).
