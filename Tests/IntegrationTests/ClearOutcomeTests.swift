@@ -76,7 +76,7 @@ struct ClearOutcomeTests {
         let c = try Cluster(symbols: 60, days: 30)
         try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
         let first = try c.startRun()
-        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 >= 1 })
+        #expect(c.waitForChunks(.done, atLeast: 1))
         first.signal(SIGKILL)
         _ = first.wait()
         let chunks = try c.count("SELECT count(*) FROM chunks")
@@ -93,7 +93,7 @@ struct ClearOutcomeTests {
         let c = try Cluster(symbols: 60, days: 30)
         try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
         let run = try c.startRun()
-        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 >= 1 })
+        #expect(c.waitForChunks(.done, atLeast: 1))
         let id = try #require(try c.latestRun()).id
         #expect(try c.coordinator(["cancel", String(id)]) == 0)
         #expect(run.wait() == 4)

@@ -69,7 +69,7 @@ struct MetricsTests {
         #expect(c.waitFor(10) { (try? Self.get(wp, "/readyz").0) == 200 })
         #expect(try Self.get(wp, "/healthz") == (200, "ok\n"))
         let run = try c.startRun(["--metrics-port", String(cp), "--chunk-size", "5"])
-        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 >= 2 })
+        #expect(c.waitForChunks(.done, atLeast: 2))
         #expect(c.waitFor(5) { (try? Self.get(cp, "/readyz").0) == 200 })
         // The run's gauges move at each progress tick (every second).
         var coord: [String: [([String: String], Double)]] = [:]

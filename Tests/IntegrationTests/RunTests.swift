@@ -54,7 +54,7 @@ struct RunTests {
         try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "400"])
         let run = try c.startRun()
         // Kill one worker while it holds a chunk (each chunk is held 400 ms).
-        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'published'")) ?? 0 > 0 })
+        #expect(c.waitForChunks(.published, atLeast: 1))
         Thread.sleep(forTimeInterval: 0.6)
         c.workers[0].signal(SIGKILL)
         #expect(c.workers[0].wait() == 128 + SIGKILL)
@@ -71,7 +71,7 @@ struct RunTests {
         let c = try Cluster(symbols: 80, days: 30)
         try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "250"])
         let run = try c.startRun()
-        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 > 0 })
+        #expect(c.waitForChunks(.done, atLeast: 1))
         #expect(try TestServers.services(verb) == 0)
         #expect(run.wait() == 0)
         let r = try #require(try c.latestRun())
@@ -109,7 +109,7 @@ struct RunTests {
         let c = try Cluster(symbols: 80, days: 30)
         try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
         let first = try c.startRun()
-        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 >= 2 })
+        #expect(c.waitForChunks(.done, atLeast: 2))
         // While it runs, a second coordinator for the same date must refuse.
         let second = try c.startRun()
         #expect(second.wait() == 3)
@@ -179,7 +179,7 @@ struct RunTests {
         let c = try Cluster(symbols: 100, days: 30)
         try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
         let run = try c.startRun()
-        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'done'")) ?? 0 >= 1 })
+        #expect(c.waitForChunks(.done, atLeast: 1))
         let id = try #require(try c.latestRun()).id
         #expect(try c.coordinator(["cancel", String(id)]) == 0)
         #expect(run.wait() == 4)
@@ -290,7 +290,7 @@ struct RunContractTests {
         let c = try Cluster(symbols: 60, days: 30)
         try c.startWorkers(2, env: ["CLOSEBELL_FAULT_DELAY_MS": "500"])
         let run = try c.startRun()
-        #expect(c.waitFor(20) { (try? c.count("SELECT count(*) FROM chunks WHERE status = 'published'")) ?? 0 > 0 })
+        #expect(c.waitForChunks(.published, atLeast: 1))
         Thread.sleep(forTimeInterval: 0.2)  // both workers hold a chunk now
         let doneBefore = try c.count("SELECT count(*) FROM chunks WHERE status = 'done'")
         c.workers[0].signal(SIGTERM)

@@ -46,4 +46,9 @@ extension Cluster {
         let code = p.wait()
         return (code, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
+
+    /// Waits (up to 20 s) until at least `n` of the run's chunks have `status`.
+    func waitForChunks(_ status: ChunkStatus, atLeast n: Int) -> Bool {
+        waitFor(20) { (try? count("SELECT count(*) FROM chunks WHERE status = $1", [status.rawValue])) ?? 0 >= n }
+    }
 }
