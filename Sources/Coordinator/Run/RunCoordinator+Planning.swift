@@ -6,9 +6,9 @@ extension RunCoordinator {
     /// new one: checks the model store, chooses the symbols, splits them into chunks.
     func planOrResume(_ db: ReconnectingPGConnection) throws -> Int64 {
         let market = request.market, asOf = request.asOf
-        if let active = try db.retrying({ try RunLedger(db: $0).resumableRun(market: market, asOf: asOf) }) {
+        if let active = try db.ledger({ try $0.resumableRun(market: market, asOf: asOf) }) {
             if active.status == .failed {
-                try db.retrying { try RunLedger(db: $0).reopen(active.id) }
+                try db.ledger { try $0.reopen(active.id) }
                 say("run \(active.id) had failed (\(active.error ?? "?")); resuming it")
             }
             if let stored = RunRequest.stored(active.config) {
@@ -22,22 +22,22 @@ extension RunCoordinator {
             return active.id
         }
         try checkModelStore()
-        let onDay = try db.retrying { try MarketStore(db: $0).symbols(market: market, on: asOf) }
+        let onDay = try db.market { try $0.symbols(market: market, on: asOf) }
         var symbols = request.symbols ?? onDay
         if request.onlyUnpredicted {
-            symbols = try db.retrying { try MarketStore(db: $0).unpredicted(symbols, market: market, on: asOf) }
+            symbols = try db.market { try $0.unpredicted(symbols, market: market, on: asOf) }
         }
         let chunks = onDay.isEmpty ? [] : RunPlan.chunks(symbols, chunkSize: request.chunkSize)
-        let id = try db.retrying { c in
+        let id = try db.ledger { ledger in
             // A retried insert that had committed before the connection dropped.
-            if let active = try RunLedger(db: c).resumableRun(market: market, asOf: asOf) { return active.id }
-            return try RunLedger(db: c).createRun(market: market, asOf: asOf, chunks: chunks, config: request.json,
-                                                  parent: request.parentRunId, coordinator: options.coordinatorId)
+            if let active = try ledger.resumableRun(market: market, asOf: asOf) { return active.id }
+            return try ledger.createRun(market: market, asOf: asOf, chunks: chunks, config: request.json,
+                                        parent: request.parentRunId, coordinator: options.coordinatorId)
         }
         if onDay.isEmpty {
             let why = "no data for \(market) \(asOf): was the day's file ingested?"
             say(why)
-            try db.retrying { try RunLedger(db: $0).finish(id, error: why) }
+            try db.ledger { try $0.finish(id, error: why) }
         } else if symbols.isEmpty {
             say("nothing to predict for \(market) \(asOf): every symbol already has a prediction")
         }
@@ -47,7 +47,7 @@ extension RunCoordinator {
     /// A run with nothing left to do ends here (no data, nothing unpredicted, already finished).
     func finishIfEmpty(_ db: ReconnectingPGConnection, _ run: RunRecord) throws -> (RunExit, RunRecord?)? {
         var r = run
-        if !r.isFinished, r.total == 0 { r = try db.retrying { try RunLedger(db: $0).finish(run.id)! } }
+        if !r.isFinished, r.total == 0 { r = try db.ledger { try $0.finish(run.id)! } }
         guard r.isFinished else { return nil }
         reporter.summary(r, seconds: timings.plan, processedAtStart: r.processed)
         return (RunExit(status: r.status), r)

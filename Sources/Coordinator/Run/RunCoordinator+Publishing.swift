@@ -7,11 +7,10 @@ import Foundation
 extension RunCoordinator {
     /// Publishes every chunk that is due, with confirms, then records them as published.
     func publishDue(_ db: ReconnectingPGConnection, _ session: AMQPSession, _ id: Int64) throws {
-        let due = try db.retrying { try RunLedger(db: $0).dueChunks(id, limit: 2000) }
+        let due = try db.ledger { try $0.dueChunks(id, limit: 2000) }
         guard !due.isEmpty else { return }
         var t0 = Date()
-        let windows = try db.retrying {
-            try MarketStore(db: $0).windows(due.flatMap(\.symbols), market: request.market, through: request.asOf, rows: window)
+        let windows = try db.market { try $0.windows(due.flatMap(\.symbols), market: request.market, through: request.asOf, rows: window)
         }
         timings.loadWindows += Date().timeIntervalSince(t0)
         t0 = Date()
@@ -38,6 +37,6 @@ extension RunCoordinator {
             try session.connection()  // reconnects, or throws once the broker stayed away too long
             return
         }
-        try db.retrying { try RunLedger(db: $0).markPublished(id, chunkNos: due.map(\.chunkNo)) }
+        try db.ledger { try $0.markPublished(id, chunkNos: due.map(\.chunkNo)) }
     }
 }

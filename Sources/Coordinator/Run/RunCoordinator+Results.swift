@@ -43,7 +43,7 @@ extension RunCoordinator {
             guard let s = try? StartedMessage.decode(d.body) else {
                 return try reject(db, queue: queue, d, nil, "undecodable started message")
             }
-            try db.retrying { try RunLedger(db: $0).markTaken(runId: s.runId, chunkNo: s.chunkNo, attempt: s.attempt, worker: s.worker) }
+            try db.ledger { try $0.markTaken(runId: s.runId, chunkNo: s.chunkNo, attempt: s.attempt, worker: s.worker) }
             return
         }
         let result: ResultMessage
@@ -52,8 +52,8 @@ extension RunCoordinator {
         }
         let outcome: ResultOutcome
         do {
-            outcome = try db.retrying { conn in
-                try RunLedger(db: conn).apply(
+            outcome = try db.ledger { ledger in
+                try ledger.apply(
                     runId: result.runId, chunkNo: result.chunkNo, worker: result.worker,
                     computeMillis: Double(result.computeMicros) / 1000,
                     predictions: result.predictions.map {
@@ -88,8 +88,7 @@ extension RunCoordinator {
         logger.error("result rejected", metadata: [LogKey.reason: "\(reason)", LogKey.messageId: "\(d.properties.messageId ?? "-")"])
         metrics.results("rejected").increment()
         do {
-            try db.retrying {
-                try RunLedger(db: $0).recordRejected(queue: queue, messageId: d.properties.messageId, runId: result?.runId,
+            try db.ledger { try $0.recordRejected(queue: queue, messageId: d.properties.messageId, runId: result?.runId,
                                                      chunkNo: result?.chunkNo, attempt: result?.attempt,
                                                      worker: result?.worker, reason: reason)
             }
@@ -110,8 +109,7 @@ extension RunCoordinator {
         guard let chunk = try? ChunkMessage.decode(d.body) else {
             let reason = "dead letter that is not a chunk (\(Self.deathReason(d)))"
             logger.error("\(reason); recorded and dropped", metadata: [LogKey.messageId: "\(d.properties.messageId ?? "-")"])
-            try? db.retrying {
-                try RunLedger(db: $0).recordRejected(queue: options.topology.deadLetterQueue, messageId: d.properties.messageId,
+            try? db.ledger { try $0.recordRejected(queue: options.topology.deadLetterQueue, messageId: d.properties.messageId,
                                                      runId: nil, chunkNo: nil, attempt: nil, worker: nil, reason: reason)
             }
             return

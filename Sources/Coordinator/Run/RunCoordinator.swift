@@ -88,9 +88,9 @@ public final class RunCoordinator: @unchecked Sendable {
         runId = id
         reporter.openLog(runId: id)
         defer { reporter.close() }
-        let run0 = try db.retrying { try RunLedger(db: $0).run(id)! }
+        let run0 = try db.ledger { try $0.run(id)! }
         if let early = try finishIfEmpty(db, run0) { return early }
-        let chunkCount = try db.retrying { try RunLedger(db: $0).chunks(id).count }
+        let chunkCount = try db.ledger { try $0.chunks(id).count }
         say("run \(id) for \(request.market) \(request.asOf): \(run0.total) symbols in \(chunkCount) chunks "
             + "(chunk size \(request.chunkSize), window \(window) rows, models \(request.modelStore))")
 
@@ -106,7 +106,7 @@ public final class RunCoordinator: @unchecked Sendable {
             while true {
                 if stopRequested.load(ordering: .relaxed) {
                     say("stopping on request; run \(id) stays open: `coordinator run --date \(request.asOf)` resumes it")
-                    reporter.summary(try db.retrying { try RunLedger(db: $0).run(id)! }, seconds: Date().timeIntervalSince(started),
+                    reporter.summary(try db.ledger { try $0.run(id)! }, seconds: Date().timeIntervalSince(started),
                                      processedAtStart: processedAtStart)
                     return (.failed, nil)
                 }
@@ -117,14 +117,14 @@ public final class RunCoordinator: @unchecked Sendable {
                 if Date().timeIntervalSince(lastTick) >= options.progressIntervalSeconds {
                     lastTick = Date()
                     try expireOverdue(db, id)
-                    let r = try db.retrying { try RunLedger(db: $0).run(id)! }
+                    let r = try db.ledger { try $0.run(id)! }
                     if r.status == .cancelled { final = r; say("run \(id) was cancelled"); break }
                     reporter.progress(r, since: started, processedAtStart: processedAtStart)
-                    metrics.update(r, chunks: try db.retrying { try RunLedger(db: $0).chunkStates(id) }, since: started)
+                    metrics.update(r, chunks: try db.ledger { try $0.chunkStates(id) }, since: started)
                     pollQueues(session)
                 }
-                if try db.retrying({ try RunLedger(db: $0).openChunkCount(id) }) == 0 {
-                    final = try db.retrying { try RunLedger(db: $0).finish(id) }
+                if try db.ledger({ try $0.openChunkCount(id) }) == 0 {
+                    final = try db.ledger { try $0.finish(id) }
                     // Late copies (duplicates, a timed-out attempt's result) already on their way
                     // are taken and acknowledged now, not left in the queue for the next run.
                     try drain(db, session, seconds: 0.01)
@@ -134,10 +134,10 @@ public final class RunCoordinator: @unchecked Sendable {
         } catch let e as AMQPError where e.isConnectionLoss {
             let why = "broker unreachable for \(Int(options.brokerGiveUpSeconds))s, giving up: \(e)"
             say("run \(id): \(why); a later `coordinator run` for \(request.asOf) resumes it")
-            final = try db.retrying { try RunLedger(db: $0).finish(id, error: why) }
+            final = try db.ledger { try $0.finish(id, error: why) }
         }
         let r = final!
-        metrics.update(r, chunks: (try? db.retrying { try RunLedger(db: $0).chunkStates(id) }) ?? [:], since: started)
+        metrics.update(r, chunks: (try? db.ledger { try $0.chunkStates(id) }) ?? [:], since: started)
         reporter.summary(r, seconds: Date().timeIntervalSince(started), processedAtStart: processedAtStart)
         reportTimings(db, id)
         return (RunExit(status: r.status), r)
@@ -145,8 +145,7 @@ public final class RunCoordinator: @unchecked Sendable {
 
     /// Records a chunk's failed attempt (see ``RunLedger/chunkAttemptFailed``), counting retries.
     func attemptFailed(_ db: ReconnectingPGConnection, runId: Int64, chunkNo: Int, attempt: Int?, reason: String) throws -> Bool? {
-        let failedForGood = try db.retrying {
-            try RunLedger(db: $0).chunkAttemptFailed(runId: runId, chunkNo: chunkNo, attempt: attempt, reason: reason)
+        let failedForGood = try db.ledger { try $0.chunkAttemptFailed(runId: runId, chunkNo: chunkNo, attempt: attempt, reason: reason)
         }
         if failedForGood == false { metrics.retries.increment() }
         return failedForGood
@@ -189,7 +188,7 @@ public final class RunCoordinator: @unchecked Sendable {
 
     /// Chunks a worker took and held past the timeout: a failed attempt each.
     func expireOverdue(_ db: ReconnectingPGConnection, _ id: Int64) throws {
-        let overdue = try db.retrying { try RunLedger(db: $0).overdueChunks(id, timeout: request.timeout) }
+        let overdue = try db.ledger { try $0.overdueChunks(id, timeout: request.timeout) }
         for (chunkNo, attempt) in overdue {
             let failedForGood = try attemptFailed(db, runId: id, chunkNo: chunkNo, attempt: attempt,
                                                   reason: "no result within \(Int(request.timeoutSeconds))s of a worker taking it (attempt \(attempt))")

@@ -59,3 +59,11 @@ public final class ReconnectingPGConnection {
 
     public func close() { conn?.close(); conn = nil }
 }
+
+extension ReconnectingPGConnection {
+    /// A run-ledger operation on the live connection, reconnecting and retrying while it is lost.
+    public func ledger<R>(_ body: (RunLedger) throws -> R) throws -> R { try retrying { try body(RunLedger(db: $0)) } }
+
+    /// A market-data operation on the live connection, reconnecting and retrying while it is lost.
+    public func market<R>(_ body: (MarketStore) throws -> R) throws -> R { try retrying { try body(MarketStore(db: $0)) } }
+}
