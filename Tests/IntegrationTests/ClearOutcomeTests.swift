@@ -91,12 +91,7 @@ struct ClearOutcomeTests {
     @Test("retry of a cancelled run runs the never-processed symbols as well as the failed ones")
     func retryCancelled() throws {
         let c = try Cluster(symbols: 60, days: 30)
-        try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
-        let run = try c.startRun()
-        #expect(c.waitForChunks(.done, atLeast: 1))
-        let id = try #require(try c.latestRun()).id
-        #expect(try c.coordinator(["cancel", String(id)]) == 0)
-        #expect(run.wait() == 4)
+        let id = try c.runAndCancelMidway()
         c.stopWorkers()
         try c.startWorkers(2)
         let (code, said) = try c.coordinatorOutput(["retry", String(id)])

@@ -2,6 +2,7 @@ import ClosebellCore
 import ClosebellProtocol
 import ClosebellStorage
 import Foundation
+import Testing
 
 extension Cluster {
     /// Adds `symbols` to every daily file (a random walk each), ingests the changed files again.
@@ -50,5 +51,17 @@ extension Cluster {
     /// Waits (up to 20 s) until at least `n` of the run's chunks have `status`.
     func waitForChunks(_ status: ChunkStatus, atLeast n: Int) -> Bool {
         waitFor(20) { (try? count("SELECT count(*) FROM chunks WHERE status = $1", [status.rawValue])) ?? 0 >= n }
+    }
+
+    /// One slow worker, a run, `coordinator cancel` once a chunk is done; the run exits 4.
+    /// Returns the cancelled run's id (the worker keeps running).
+    func runAndCancelMidway() throws -> Int64 {
+        try startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
+        let run = try startRun()
+        #expect(waitForChunks(.done, atLeast: 1))
+        let id = try #require(try latestRun()).id
+        #expect(try coordinator(["cancel", String(id)]) == 0)
+        #expect(run.wait() == 4)
+        return id
     }
 }

@@ -177,12 +177,7 @@ struct RunTests {
     @Test("a run cancelled mid-run ends cancelled; workers skip its chunks; late results change nothing")
     func cancel() throws {
         let c = try Cluster(symbols: 100, days: 30)
-        try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
-        let run = try c.startRun()
-        #expect(c.waitForChunks(.done, atLeast: 1))
-        let id = try #require(try c.latestRun()).id
-        #expect(try c.coordinator(["cancel", String(id)]) == 0)
-        #expect(run.wait() == 4)
+        let id = try c.runAndCancelMidway()
         let r = try #require(try c.latestRun())
         #expect(r.status == .cancelled)
         #expect(r.processed < r.total)

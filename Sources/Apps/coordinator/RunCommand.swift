@@ -76,8 +76,7 @@ func chooseMarket(_ flag: String?, databaseURL: String) -> String {
     let markets = (try? { () throws -> [String] in
         let c = try PGConnection(databaseURL)
         defer { c.close() }
-        try Migrator.migrate(c)
-        return try MarketStore(db: c).markets()
+        return try MarketStore(db: c).markets()  // no schema yet: no market yet
     }()) ?? []
     if markets.count == 1 { return markets[0] }
     if markets.count > 1 { fail("several markets have data (\(markets.joined(separator: ", "))): choose one with --market", code: 64) }

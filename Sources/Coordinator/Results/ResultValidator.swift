@@ -12,8 +12,9 @@ public enum ResultValidator {
     /// How far after the as-of date a target date may be (a long holiday, a sparse calendar).
     public static let maxTargetGapDays = 31
 
-    /// The reason to refuse `result`, or nil when it fits `chunk`.
-    public static func problem(with result: ResultMessage, for chunk: ChunkContext) -> String? {
+    /// The reason to refuse `result`, or nil when it fits `chunk`; `modelStore` is the run's
+    /// (nil: read from the chunk's stored request).
+    public static func problem(with result: ResultMessage, for chunk: ChunkContext, modelStore: String? = nil) -> String? {
         guard result.asOf == chunk.asOf else { return "as-of date \(result.asOf) is not the run's \(chunk.asOf)" }
         guard result.attempt <= chunk.attempts else {
             return "attempt \(result.attempt) was never published (the chunk is at attempt \(chunk.attempts))"
@@ -29,7 +30,7 @@ public enum ResultValidator {
             let missing = expected.subtracting(seen).sorted()
             return "\(missing.count) symbol(s) of the chunk are missing from the result, e.g. '\(shown(missing[0]))'"
         }
-        let store = RunRequest.stored(chunk.config)?.modelStore
+        let store = modelStore ?? RunRequest.stored(chunk.config)?.modelStore
         for p in result.predictions {
             if let why = problem(with: p, asOf: chunk.asOf, modelStore: store) { return "\(shown(p.symbol)): \(why)" }
         }

@@ -62,7 +62,11 @@ extension RunCoordinator {
                     },
                     failures: result.failures.map { FailureRow(symbol: $0.symbol, stage: $0.stage, error: $0.error) },
                     skips: result.skips.map { SkipRow(symbol: $0.symbol, reason: $0.reason) },
-                    check: { ResultValidator.problem(with: result, for: $0) })
+                    check: { chunk in
+                        // This run's request is at hand; another run's is read from the ledger.
+                        let store = chunk.runId == runId ? request.modelStore : RunRequest.stored(chunk.config)?.modelStore
+                        return ResultValidator.problem(with: result, for: chunk, modelStore: store)
+                    })
             }
         } catch let e as PGError {
             outcome = .rejected("could not be applied: \(e)")
@@ -70,10 +74,10 @@ extension RunCoordinator {
         metrics.aggregate.recordSeconds(Date().timeIntervalSince(t0))
         switch outcome {
         case .applied:
-            metrics.results("applied").increment()
+            metrics.applied.increment()
             return
         case .duplicate:
-            metrics.results("duplicate").increment()
+            metrics.duplicates.increment()
             logger.debug("duplicate result ignored", metadata: [LogKey.run: "\(result.runId)", LogKey.chunk: "\(result.chunkNo)"])
         case .unknown:
             try reject(db, queue: queue, d, result, "no run \(result.runId) chunk \(result.chunkNo) in this database")
@@ -86,7 +90,7 @@ extension RunCoordinator {
     /// counts that attempt as failed (so the chunk is retried, or failed for good).
     func reject(_ db: ReconnectingPGConnection, queue: String, _ d: AMQPDelivery, _ result: ResultMessage?, _ reason: String) throws {
         logger.error("result rejected", metadata: [LogKey.reason: "\(reason)", LogKey.messageId: "\(d.properties.messageId ?? "-")"])
-        metrics.results("rejected").increment()
+        metrics.rejected.increment()
         do {
             try db.ledger { try $0.recordRejected(queue: queue, messageId: d.properties.messageId, runId: result?.runId,
                                                      chunkNo: result?.chunkNo, attempt: result?.attempt,

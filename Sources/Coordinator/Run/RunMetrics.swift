@@ -14,7 +14,10 @@ struct RunMetrics {
 
     func symbols(_ outcome: String) -> Gauge { Gauge(label: MetricNames.runSymbols, dimensions: [("outcome", outcome)]) }
     func chunks(_ state: ChunkStatus) -> Gauge { Gauge(label: MetricNames.runChunks, dimensions: [("state", state.rawValue)]) }
-    func results(_ outcome: String) -> Counter { Counter(label: MetricNames.coordinatorResults, dimensions: [("outcome", outcome)]) }
+    // One per result, on the aggregation path: made once, not looked up per result.
+    let applied = Counter(label: MetricNames.coordinatorResults, dimensions: [("outcome", "applied")])
+    let duplicates = Counter(label: MetricNames.coordinatorResults, dimensions: [("outcome", "duplicate")])
+    let rejected = Counter(label: MetricNames.coordinatorResults, dimensions: [("outcome", "rejected")])
 
     /// The run's counts and chunk states, at a progress tick.
     func update(_ r: RunRecord, chunks: [ChunkStatus: Int], since started: Date) {
