@@ -110,13 +110,14 @@ public final class WorkerLoop: @unchecked Sendable {
         // Tell the coordinator the chunk is taken: its timeout clock starts now, not at publish.
         let started = StartedMessage(runId: chunk.runId, chunkNo: chunk.chunkNo, attempt: chunk.attempt, worker: options.workerId)
         try publishResult(started.encode(), messageId: started.messageId, kind: .started, on: c)
-        try FaultInjection.beforeCompute(chunk)
+        let faults = options.faults
+        faults.beforeCompute(chunk)
         // Compute on another thread; keep servicing the connection (heartbeats) meanwhile.
         let box = ResultBox()
         let processor = self.processor
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            FaultInjection.delay()
+            faults.pause()
             box.set(processor.process(chunk))
             done.signal()
         }
@@ -124,12 +125,12 @@ public final class WorkerLoop: @unchecked Sendable {
             try c.service(timeoutSeconds: 0.02)
         }
         let result = box.get()!
-        if FaultInjection.forgeResults {
+        if faults.forgeResults {
             let forged = FaultInjection.forged(result)
             try publishResult(forged.encode(), messageId: forged.messageId, kind: .result, on: c)
         }
         try publishResult(result.encode(), messageId: result.messageId, kind: .result, on: c)
-        if FaultInjection.duplicateResults {
+        if faults.duplicateResults {
             try publishResult(result.encode(), messageId: result.messageId, kind: .result, on: c)
         }
         try c.waitForConfirms(channel: WorkerLoop.publishChannel)

@@ -9,6 +9,8 @@ public struct WorkerOptions: Sendable {
     public var workerId: String
     /// Stop after this many chunks (0: never); for tests and benchmarks.
     public var maxChunks: Int = 0
+    /// Faults to inject, for the fault tests. Default: none.
+    public var faults = FaultInjection()
 
     public init(amqpURL: AMQPURL, topology: ClosebellTopology, workerId: String) {
         self.amqpURL = amqpURL

@@ -1,5 +1,6 @@
 import ClosebellCore
 import ClosebellProtocol
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 import ClosebellCore
 import ClosebellProtocol
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 import Testing
@@ -15,6 +16,13 @@ enum TestServers {
         (Settings.env(Settings.amqpURLVariable) != nil && Settings.env(Settings.databaseURLVariable) != nil)
             || Settings.env("CLOSEBELL_REQUIRE_SERVERS") == "1"
     }
+
+    /// Whether the suites that need only PostgreSQL run (same rule, for the database alone).
+    static var databaseShouldRun: Bool {
+        Settings.env(Settings.databaseURLVariable) != nil || Settings.env("CLOSEBELL_REQUIRE_SERVERS") == "1"
+    }
+
+    static let databaseSkipReason: Comment = "needs PostgreSQL: run ops/test, which starts it"
 
     static let skipReason: Comment = "needs RabbitMQ and PostgreSQL: run ops/test, which starts them"
 
@@ -45,7 +53,7 @@ enum TestServers {
 
     /// Deletes a test topology's queues and exchanges.
     static func remove(_ t: ClosebellTopology) {
-        guard let c = try? connectAMQP() else { return }
+        guard Settings.env(Settings.amqpURLVariable) != nil, let c = try? connectAMQP() else { return }
         for q in t.watchedQueues { try? c.deleteQueue(q) }
         for e in [t.exchange, t.deadLetterExchange, t.controlExchange] { try? c.deleteExchange(e) }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClosebellCore
 import ClosebellProtocol
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 

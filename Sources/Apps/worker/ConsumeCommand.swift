@@ -47,6 +47,7 @@ struct Consume: AsyncParsableCommand {
         var options = WorkerOptions(amqpURL: url, topology: topology, workerId: id ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())")
         options.prefetch = prefetch ?? s.prefetch
         options.maxChunks = maxChunks
+        options.faults = FaultInjection(environment: ProcessInfo.processInfo.environment)
         options.heartbeatSeconds = heartbeat ?? s.heartbeatSeconds
         let port = metricsPort ?? s.metricsPort
         guard (0...65_535).contains(port) else { fail("--metrics-port \(port): not a port", code: 64) }

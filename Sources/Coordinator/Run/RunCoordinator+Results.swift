@@ -5,33 +5,21 @@ import ClosebellRuntime
 import Foundation
 
 extension RunCoordinator {
-    /// Applies results and dead letters arriving within `seconds`; each is acked only after
+    /// Applies results and dead letters arriving within `timeout`; each is acked only after
     /// its transaction committed (or after it was rejected and the rejection recorded).
-    func drain(_ db: ReconnectingPGConnection, _ session: AMQPSession, seconds: Double) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        do {
-            try session.withConnection { c in
-                // Wait for the first delivery; then take only what has already arrived, so the
-                // loop can notice the run is complete as soon as the last result is applied.
-                var handled = 0
-                while true {
-                    let remaining = handled == 0 ? deadline.timeIntervalSinceNow : 0.0005
-                    guard remaining > 0, let d = try c.nextDelivery(timeoutSeconds: remaining) else { return }
-                    if d.channel == Self.resultChannel { try handleResult(d, db) } else { try handleDeadLetter(d, db) }
-                    try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
-                    handled += 1
-                }
+    func drain(_ db: ReconnectingPGConnection, _ broker: any RunBroker, timeout: Duration) throws {
+        try broker.receive(timeout: timeout) { d in
+            switch d.source {
+            case .results: try handleResult(d, db)
+            case .deadLetters: try handleDeadLetter(d, db)
             }
-        } catch let e as AMQPError where e.isConnectionLoss {
-            logger.warning("broker lost; reconnecting (unacked results will be delivered again)", metadata: [LogKey.error: "\(e)"])
-            try session.connection()  // reconnects, or throws once the broker stayed away too long
         }
     }
 
     /// A message on the results queue: a worker's `started` or `result`. Anything that cannot
     /// be applied is rejected — recorded with the reason, its chunk's attempt counted as
     /// failed — and never stops this coordinator or blocks the queue for other runs.
-    func handleResult(_ d: AMQPDelivery, _ db: ReconnectingPGConnection) throws {
+    func handleResult(_ d: RunDelivery, _ db: ReconnectingPGConnection) throws {
         let t0 = Date()
         defer { timings.aggregate += Date().timeIntervalSince(t0) }
         let queue = options.topology.resultQueue
@@ -88,11 +76,11 @@ extension RunCoordinator {
 
     /// Records a refused message and, when it was a result for a chunk's current attempt,
     /// counts that attempt as failed (so the chunk is retried, or failed for good).
-    func reject(_ db: ReconnectingPGConnection, queue: String, _ d: AMQPDelivery, _ result: ResultMessage?, _ reason: String) throws {
-        logger.error("result rejected", metadata: [LogKey.reason: "\(reason)", LogKey.messageId: "\(d.properties.messageId ?? "-")"])
+    func reject(_ db: ReconnectingPGConnection, queue: String, _ d: RunDelivery, _ result: ResultMessage?, _ reason: String) throws {
+        logger.error("result rejected", metadata: [LogKey.reason: "\(reason)", LogKey.messageId: "\(d.messageId ?? "-")"])
         metrics.rejected.increment()
         do {
-            try db.ledger { try $0.recordRejected(queue: queue, messageId: d.properties.messageId, runId: result?.runId,
+            try db.ledger { try $0.recordRejected(queue: queue, messageId: d.messageId, runId: result?.runId,
                                                      chunkNo: result?.chunkNo, attempt: result?.attempt,
                                                      worker: result?.worker, reason: reason)
             }
@@ -109,32 +97,21 @@ extension RunCoordinator {
     }
 
     /// A message on the dead-letter queue: a chunk the broker or a worker gave up on.
-    func handleDeadLetter(_ d: AMQPDelivery, _ db: ReconnectingPGConnection) throws {
+    func handleDeadLetter(_ d: RunDelivery, _ db: ReconnectingPGConnection) throws {
         guard let chunk = try? ChunkMessage.decode(d.body) else {
-            let reason = "dead letter that is not a chunk (\(Self.deathReason(d)))"
-            logger.error("\(reason); recorded and dropped", metadata: [LogKey.messageId: "\(d.properties.messageId ?? "-")"])
-            try? db.ledger { try $0.recordRejected(queue: options.topology.deadLetterQueue, messageId: d.properties.messageId,
+            let reason = "dead letter that is not a chunk (\(d.deathReason))"
+            logger.error("\(reason); recorded and dropped", metadata: [LogKey.messageId: "\(d.messageId ?? "-")"])
+            try? db.ledger { try $0.recordRejected(queue: options.topology.deadLetterQueue, messageId: d.messageId,
                                                      runId: nil, chunkNo: nil, attempt: nil, worker: nil, reason: reason)
             }
             return
         }
         metrics.deadLetters.increment()
-        let reason = "dead-lettered: \(Self.deathReason(d))"
+        let reason = "dead-lettered: \(d.deathReason)"
         let failedForGood = try attemptFailed(db, runId: chunk.runId, chunkNo: chunk.chunkNo, attempt: chunk.attempt, reason: reason)
         if let failedForGood, chunk.runId == runId {
             say("chunk \(chunk.chunkNo) attempt \(chunk.attempt) \(reason)"
                 + (failedForGood ? "; out of attempts, its symbols are failed" : "; will retry after backoff"))
         }
-    }
-
-    /// The worker's reason (`x-closebell-error`) or the broker's (`x-death` reason, e.g. `delivery_limit`).
-    static func deathReason(_ d: AMQPDelivery) -> String {
-        if let e = d.properties.headers["x-closebell-error"]?.stringValue { return RawText.display(e, limit: 500) }
-        if let death = d.properties.headers["x-death"]?.arrayValue?.first?.tableValue {
-            let reason = death["reason"]?.stringValue ?? "?"
-            let count = death["count"]?.intValue.map { " after \($0) deliveries" } ?? ""
-            return reason == "delivery_limit" ? "delivery limit reached (the chunk crashed or was rejected by workers\(count))" : reason
-        }
-        return d.properties.headers["x-first-death-reason"]?.stringValue ?? "unknown reason"
     }
 }

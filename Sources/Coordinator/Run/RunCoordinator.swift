@@ -49,12 +49,16 @@ public final class RunCoordinator: @unchecked Sendable {
         public var waiting = 0.0
     }
 
-    static let publishChannel = ClosebellChannels.publish
-    static let resultChannel = ClosebellChannels.consume
-    static let deadChannel = ClosebellChannels.secondary
+    /// Opens the broker connection when the run starts (RabbitMQ unless a test gives another).
+    let makeBroker: () -> any RunBroker
 
-    public init(options: RunOptions, logger: Logger = Logger(label: "closebell.coordinator")) {
+    public init(options: RunOptions, logger: Logger = Logger(label: "closebell.coordinator"),
+                broker: (() -> any RunBroker)? = nil) {
         self.options = options
+        self.makeBroker = broker ?? {
+            AMQPRunBroker(url: options.amqpURL, topology: options.topology,
+                          giveUpAfter: .seconds(options.brokerGiveUpSeconds), logger: logger)
+        }
         self.request = options.request
         self.logger = logger
         self.reporter = RunReporter(printToStdout: options.printProgress, logDirectory: options.logDirectory)
@@ -95,8 +99,8 @@ public final class RunCoordinator: @unchecked Sendable {
             + "(chunk size \(request.chunkSize), window \(window) rows, models \(request.modelStore))")
 
         // 3. The broker: confirms for publishing, consumers for results and dead letters.
-        let session = makeSession()
-        defer { session.close() }
+        let broker = makeBroker()
+        defer { broker.close() }
 
         var lastTick = Date.distantPast
         var final: RunRecord?
@@ -110,9 +114,9 @@ public final class RunCoordinator: @unchecked Sendable {
                                      processedAtStart: processedAtStart)
                     return (.failed, nil)
                 }
-                try publishDue(db, session, id)
+                try publishDue(db, broker, id)
                 t0 = Date()
-                try drain(db, session, seconds: 0.1)
+                try drain(db, broker, timeout: .milliseconds(100))
                 timings.waiting += Date().timeIntervalSince(t0)
                 if Date().timeIntervalSince(lastTick) >= options.progressIntervalSeconds {
                     lastTick = Date()
@@ -121,13 +125,13 @@ public final class RunCoordinator: @unchecked Sendable {
                     if r.status == .cancelled { final = r; say("run \(id) was cancelled"); break }
                     reporter.progress(r, since: started, processedAtStart: processedAtStart)
                     metrics.update(r, chunks: try db.ledger { try $0.chunkStates(id) }, since: started)
-                    pollQueues(session)
+                    pollQueues(broker)
                 }
                 if try db.ledger({ try $0.openChunkCount(id) }) == 0 {
                     final = try db.ledger { try $0.finish(id) }
                     // Late copies (duplicates, a timed-out attempt's result) already on their way
                     // are taken and acknowledged now, not left in the queue for the next run.
-                    try drain(db, session, seconds: 0.01)
+                    try drain(db, broker, timeout: .milliseconds(10))
                     break
                 }
             }
@@ -151,10 +155,9 @@ public final class RunCoordinator: @unchecked Sendable {
         return failedForGood
     }
 
-    /// Queue depth and consumers for the metrics, on the session's own connection.
-    func pollQueues(_ session: AMQPSession) {
-        let t = options.topology
-        let stats = (try? session.withConnection { c in try t.watchedQueues.map { try c.queueInfo($0) } }) ?? []
+    /// Queue depth and consumers for the metrics, on the broker's own connection.
+    func pollQueues(_ broker: any RunBroker) {
+        let stats = broker.queueStats()
         brokerUp.store(!stats.isEmpty, ordering: .relaxed)
         metrics.queues(stats)
     }
@@ -171,19 +174,6 @@ public final class RunCoordinator: @unchecked Sendable {
                           message: "lost the lock for \(request.market) \(request.asOf) to another coordinator during a database outage")
         }
         lockConn = l
-    }
-
-    func makeSession() -> AMQPSession {
-        let t = options.topology
-        let session = AMQPSession(url: options.amqpURL, topology: t.topology, logger: logger) { c in
-            try c.enableConfirms(channel: Self.publishChannel)
-            try c.setPrefetch(channel: Self.resultChannel, count: 500)
-            try c.consume(channel: Self.resultChannel, queue: t.resultQueue)
-            try c.setPrefetch(channel: Self.deadChannel, count: 100)
-            try c.consume(channel: Self.deadChannel, queue: t.deadLetterQueue)
-        }
-        session.giveUpAfterSeconds = options.brokerGiveUpSeconds
-        return session
     }
 
     /// Chunks a worker took and held past the timeout: a failed attempt each.

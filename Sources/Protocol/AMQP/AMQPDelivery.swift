@@ -44,4 +44,10 @@ public struct AMQPQueueInfo: Sendable, Equatable {
     /// Messages ready for delivery (not counting unacknowledged ones).
     public let ready: Int
     public let consumers: Int
+
+    public init(name: String, ready: Int, consumers: Int) {
+        self.name = name
+        self.ready = ready
+        self.consumers = consumers
+    }
 }

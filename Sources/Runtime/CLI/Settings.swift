@@ -1,6 +1,7 @@
 import Foundation
 
-/// Where Closebell finds its servers when no flag says otherwise.
+/// Where Closebell finds its servers when no flag says otherwise (for the app mains and tests;
+/// the library targets never read the environment).
 public enum Settings {
     /// `CLOSEBELL_AMQP_URL`, the broker URL both executables read.
     public static let amqpURLVariable = "CLOSEBELL_AMQP_URL"

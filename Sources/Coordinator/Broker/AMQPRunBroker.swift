@@ -1,0 +1,97 @@
+import ClosebellCore
+import ClosebellProtocol
+import ClosebellRuntime
+import Foundation
+import Logging
+
+/// The coordinator's side of RabbitMQ: chunks published with confirms on one channel, results
+/// and dead letters consumed on two others, all on one connection used from one thread.
+/// A lost connection is re-opened; it throws once the broker stayed away longer than
+/// `giveUpAfter`.
+public final class AMQPRunBroker: RunBroker {
+    let session: AMQPSession
+    let topology: ClosebellTopology
+    let logger: Logger
+
+    static let publishChannel = ClosebellChannels.publish
+    static let resultChannel = ClosebellChannels.consume
+    static let deadChannel = ClosebellChannels.secondary
+
+    public init(url: AMQPURL, topology: ClosebellTopology, giveUpAfter: Duration, logger: Logger) {
+        self.topology = topology
+        self.logger = logger
+        let t = topology
+        session = AMQPSession(url: url, topology: t.topology, logger: logger) { c in
+            try c.enableConfirms(channel: Self.publishChannel)
+            try c.setPrefetch(channel: Self.resultChannel, count: 500)
+            try c.consume(channel: Self.resultChannel, queue: t.resultQueue)
+            try c.setPrefetch(channel: Self.deadChannel, count: 100)
+            try c.consume(channel: Self.deadChannel, queue: t.deadLetterQueue)
+        }
+        session.giveUpAfterSeconds = giveUpAfter.seconds
+    }
+
+    public func publish(_ chunks: [OutgoingMessage]) throws -> Bool {
+        let t = topology
+        do {
+            try session.withConnection { c in
+                for m in chunks {
+                    try c.publish(channel: Self.publishChannel, exchange: t.exchange, routingKey: t.chunkRoutingKey,
+                                  body: m.body, properties: .init(messageId: m.messageId, type: WireFormat.Kind.chunk.typeName))
+                    if c.outstandingConfirms(channel: Self.publishChannel) >= 256 {
+                        try c.waitForConfirms(channel: Self.publishChannel, maxOutstanding: 128)
+                    }
+                }
+                try c.waitForConfirms(channel: Self.publishChannel)
+            }
+            return true
+        } catch let e as AMQPError where e.isConnectionLoss {
+            logger.warning("broker lost while publishing; will publish again", metadata: [LogKey.error: "\(e)"])
+            try session.connection()  // reconnects, or throws once the broker stayed away too long
+            return false
+        }
+    }
+
+    public func receive(timeout: Duration, _ handle: (RunDelivery) throws -> Void) throws {
+        let deadline = Date().addingTimeInterval(timeout.seconds)
+        do {
+            try session.withConnection { c in
+                // Wait for the first delivery; then take only what has already arrived, so the
+                // caller can notice the run is complete as soon as the last result is applied.
+                var handled = 0
+                while true {
+                    let remaining = handled == 0 ? deadline.timeIntervalSinceNow : 0.0005
+                    guard remaining > 0, let d = try c.nextDelivery(timeoutSeconds: remaining) else { return }
+                    let dead = d.channel != Self.resultChannel
+                    try handle(RunDelivery(source: dead ? .deadLetters : .results, body: d.body,
+                                           messageId: d.properties.messageId, deathReason: dead ? Self.deathReason(d) : ""))
+                    try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
+                    handled += 1
+                }
+            }
+        } catch let e as AMQPError where e.isConnectionLoss {
+            logger.warning("broker lost; reconnecting (unacked results will be delivered again)",
+                           metadata: [LogKey.error: "\(e)"])
+            try session.connection()  // reconnects, or throws once the broker stayed away too long
+        }
+    }
+
+    public func queueStats() -> [AMQPQueueInfo] {
+        let names = topology.watchedQueues
+        return (try? session.withConnection { c in try names.map { try c.queueInfo($0) } }) ?? []
+    }
+
+    public func close() { session.close() }
+
+    /// The worker's reason (`x-closebell-error`) or the broker's (`x-death` reason, e.g. `delivery_limit`).
+    static func deathReason(_ d: AMQPDelivery) -> String {
+        if let e = d.properties.headers["x-closebell-error"]?.stringValue { return RawText.display(e, limit: 500) }
+        if let death = d.properties.headers["x-death"]?.arrayValue?.first?.tableValue {
+            let reason = death["reason"]?.stringValue ?? "?"
+            let count = death["count"]?.intValue.map { " after \($0) deliveries" } ?? ""
+            return reason == "delivery_limit"
+                ? "delivery limit reached (the chunk crashed or was rejected by workers\(count))" : reason
+        }
+        return d.properties.headers["x-first-death-reason"]?.stringValue ?? "unknown reason"
+    }
+}

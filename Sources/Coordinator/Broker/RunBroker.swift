@@ -1,0 +1,55 @@
+import ClosebellProtocol
+
+/// What a run needs from the message broker: publish chunks with confirms, receive results
+/// and dead letters, acknowledge each after it was applied, and report queue depth.
+///
+/// ``AMQPRunBroker`` is RabbitMQ; ``MemoryRunBroker`` keeps the queues in memory, so the
+/// coordinator's timeout, retry, dead-letter and cancel logic can be tested without a broker
+/// (the way swift-jobs has `MemoryJobQueue` beside its real drivers). Used from one thread.
+public protocol RunBroker: AnyObject {
+    /// Publishes the chunks and returns true once the broker confirmed every one; false when
+    /// the connection was lost on the way (the caller publishes them again later). Throws
+    /// when the broker stayed away longer than the caller allows.
+    func publish(_ chunks: [OutgoingMessage]) throws -> Bool
+
+    /// Waits up to `timeout` for a result or dead letter, then hands it and every one that has
+    /// already arrived to `handle`, acknowledging each after `handle` returned. A delivery
+    /// whose `handle` threw is not acknowledged: the broker delivers it again.
+    func receive(timeout: Duration, _ handle: (RunDelivery) throws -> Void) throws
+
+    /// Depth and consumers of the watched queues (empty when the broker cannot be asked).
+    func queueStats() -> [AMQPQueueInfo]
+
+    /// Closes the connection.
+    func close()
+}
+
+/// A message on its way to the chunk queue.
+public struct OutgoingMessage: Sendable {
+    public var messageId: String
+    public var body: [UInt8]
+
+    public init(messageId: String, body: [UInt8]) {
+        self.messageId = messageId
+        self.body = body
+    }
+}
+
+/// A message the coordinator receives: a worker's `started` or `result`, or a dead letter.
+public struct RunDelivery: Sendable {
+    /// Which queue a delivery came from.
+    public enum Source: Sendable { case results, deadLetters }
+
+    public var source: Source
+    public var body: [UInt8]
+    public var messageId: String?
+    /// For dead letters: the worker's reason, or the broker's (for example its delivery limit).
+    public var deathReason: String
+
+    public init(source: Source, body: [UInt8], messageId: String?, deathReason: String = "") {
+        self.source = source
+        self.body = body
+        self.messageId = messageId
+        self.deathReason = deathReason
+    }
+}
