@@ -15,15 +15,14 @@ struct DailyFileTests {
         ("2024-01-31,ABC,10,11,9,10.5", "expected 7 fields, got 6"),
         ("2024-01-31,ABC,10,11,9,10.5,100,7", "expected 7 fields, got 8"),
         ("2024-01-31,,10,11,9,10.5,100", "missing field Symbol"),
-        ("2024-01-31,ABC,10,11,,10.5,100", "missing field Low"),
-        ("2024-01-31,ABC,0,11,9,10.5,100", "non-positive Open 0.0"),
+        ("2024-01-31,ABC,10,11,9,,100", "missing field Close"),
+        ("2024-01-31,ABC,10,11,9,0,100", "non-positive Close 0.0"),
         ("2024-01-31,ABC,10,11,9,-3,100", "non-positive Close -3.0"),
-        ("2024-01-31,ABC,10,11,9,10.5,-1", "negative Volume -1.0"),
         ("2024-01-30,ABC,10,11,9,10.5,100", "Date 2024-01-30 does not match the file's day 2024-01-31"),
         ("31/01/2024,ABC,10,11,9,10.5,100", "unparsable Date '31/01/2024': expected YYYY-MM-DD"),
-        ("2024-01-31,ABC,nan,11,9,10.5,100", "unparsable Open 'nan'"),
-        ("2024-01-31,ABC,inf,11,9,10.5,100", "unparsable Open 'inf'"),
-        ("2024-01-31,ABC,0x10,11,9,10.5,100", "unparsable Open '0x10'"),
+        ("2024-01-31,ABC,10,11,9,nan,100", "unparsable Close 'nan'"),
+        ("2024-01-31,ABC,10,11,9,inf,100", "unparsable Close 'inf'"),
+        ("2024-01-31,ABC,10,11,9,0x10,100", "unparsable Close '0x10'"),
         ("2024-01-31,GOOD,10,11,9,10.5,100", "duplicate symbol GOOD (first at line 2)"),
     ])
     func rejects(line: String, reason: String) throws {
@@ -57,6 +56,30 @@ struct DailyFileTests {
         #expect(strict.rejects.allSatisfy { $0.reason.hasPrefix("strict mode:") })
     }
 
+    @Test("a usable Close loads the row: bad Open, High, Low or Volume are flagged with field and problem (SPEC §1)")
+    func usableCloseLoads() throws {
+        let lines = [header,
+                     "2024-01-31,GMFIL,181.0,0.0,0.0,181.0,1715",  // a real NEPSE row
+                     "2024-01-31,EMPTY,,,,12.5,",
+                     "2024-01-31,JUNK,n/a,11,-2,10.5,-7",
+                     "2024-01-31,FINE,10,11,9,10.5,0"]
+        let f = try parse(lines)
+        #expect(f.rejects.isEmpty)
+        #expect(f.bars.map(\.symbol) == ["GMFIL", "EMPTY", "JUNK", "FINE"])
+        #expect(f.bars.map(\.close) == [181, 12.5, 10.5, 10.5])
+        func kinds(_ s: String) -> Set<Anomaly.Kind> { Set(f.anomalies.filter { $0.symbol == s }.map(\.kind)) }
+        #expect(kinds("GMFIL") == [.highNotPositive, .lowNotPositive])
+        #expect(kinds("EMPTY") == [.openMissing, .highMissing, .lowMissing, .volumeMissing])
+        #expect(kinds("JUNK") == [.openUnparsable, .lowNotPositive, .volumeNegative])
+        #expect(kinds("FINE").isEmpty)  // zero volume is a quiet day, not a problem
+        #expect(f.bars[1].open.isNaN && f.bars[1].volume.isNaN)
+        #expect(f.bars[0].high == 0 && f.bars[2].volume == -7)
+        let strict = try parse(lines, strict: true)
+        #expect(strict.bars.map(\.symbol) == ["FINE"])
+        #expect(strict.rejects.map(\.line) == [2, 3, 4])
+        #expect(strict.rejects[0].reason == "strict mode: high_not_positive, low_not_positive")
+    }
+
     @Test("CRLF, BOM, blank lines, spaces, quotes and any column order are accepted")
     func tolerantLayout() throws {
         let text = "\u{FEFF}Symbol,Date,Close,Open,High,Low,Volume\r\n\r\n \"ABC\" , 2024-01-31 ,10.25,10,11,9,100\r\n"
@@ -86,7 +109,7 @@ struct DailyFileTests {
     func capsAndOldMacFiles() throws {
         let cr = (header + "\r2024-01-31,A,10,11,9,10.5,100\r2024-01-31,B,10,11,9,10.5,100\r").utf8
         #expect(try DailyFileParser().parse(bytes: Array(cr), fileName: "nepse_20240131.csv").bars.count == 2)
-        let long = "2024-01-31,BIG," + String(repeating: "9", count: 5_000_000) + ",11,9,10.5,100"
+        let long = "2024-01-31,BIG,10,11,9," + String(repeating: "9", count: 5_000_000) + ",100"
         let f = try parse([header, long, "2024-01-31,OK,10,11,9,10.5,100"])
         #expect(f.bars.map(\.symbol) == ["OK"])
         let r = try #require(f.rejects.first)

@@ -57,8 +57,11 @@ public struct DailyFile: Sendable {
 /// Reads and validates daily CSV files (`Date,Symbol,Open,High,Low,Close,Volume`).
 ///
 /// Every row either loads or is rejected with file, line, raw text and reason; a bad row never
-/// stops the good ones. Rows whose prices are inconsistent (Open or Close outside [Low, High],
-/// Low > High) load and are flagged, or are rejected in strict mode.
+/// stops the good ones. A row needs a Date (the file's day), a Symbol and a positive Close
+/// (SPEC §1: the features use Close only, and training kept every such row). An Open, High, Low
+/// or Volume that is empty, unparsable, zero or negative (Volume: negative), and prices that
+/// disagree (Open or Close outside [Low, High], Low > High), load flagged — or are rejected
+/// in strict mode. An absent or unparsable value is NaN in the bar (NULL in PostgreSQL).
 public struct DailyFileParser: Sendable {
     /// Reject anomalous rows instead of flagging them.
     public var strict: Bool
@@ -148,35 +151,23 @@ public struct DailyFileParser: Sendable {
                 reject("NUL byte (0x00) at byte \(nul + 1) of the line"); continue
             }
             if nf != 7 { reject("expected 7 fields, got \(nf)"); continue }
-            // Missing fields first, so the reason names the column.
-            var missingField: String? = nil
-            for c in 0..<7 where field(cols[c]).isEmpty { missingField = DailyFileParser.columns[c]; break }
-            if let m = missingField { reject("missing field \(m)"); continue }
+            // What a row needs to be used at all: Date, Symbol and a positive Close. The features
+            // use Close only, and the training pipelines keep every such row, so a bad Open,
+            // High, Low or Volume is flagged (stored as given, or NULL when absent) — not dropped.
+            if let c = [0, 1, 5].first(where: { field(cols[$0]).isEmpty }) {
+                reject("missing field \(DailyFileParser.columns[c])"); continue
+            }
 
             let dateField = field(cols[0])
             guard let day = Day.parseISO(dateField) else {
                 reject("unparsable Date '\(text(dateField))': expected YYYY-MM-DD"); continue
             }
             if day != name.day { reject("Date \(day) does not match the file's day \(name.day)"); continue }
-            var values = (0.0, 0.0, 0.0, 0.0, 0.0)
-            var bad: String? = nil
-            withUnsafeMutableBytes(of: &values) { raw in
-                let v = raw.bindMemory(to: Double.self)
-                for k in 0..<5 {
-                    let f = field(cols[2 + k])
-                    if let x = DecimalParser.parse(f) { v[k] = x } else {
-                        bad = "unparsable \(DailyFileParser.columns[2 + k]) '\(text(f))'"
-                        return
-                    }
-                }
+            let closeField = field(cols[5])
+            guard let close = DecimalParser.parse(closeField) else {
+                reject("unparsable Close '\(text(closeField))'"); continue
             }
-            if let bad { reject(bad); continue }
-            let (open, high, low, close, volume) = values
-            if open <= 0 || high <= 0 || low <= 0 || close <= 0 {
-                let which = [("Open", open), ("High", high), ("Low", low), ("Close", close)].first { $0.1 <= 0 }!
-                reject("non-positive \(which.0) \(which.1)"); continue
-            }
-            if volume < 0 { reject("negative Volume \(volume)"); continue }
+            if close <= 0 { reject("non-positive Close \(close)"); continue }
             // A symbol is opaque, but it must be text: invalid UTF-8 would be rewritten (and could
             // then collide with another symbol), so the row is rejected instead.
             guard let symbol = String(validating: field(cols[1]), as: UTF8.self) else {
@@ -185,12 +176,24 @@ public struct DailyFileParser: Sendable {
             if symbol.utf8.count > RawText.symbolLimit {
                 reject("Symbol is \(symbol.utf8.count) bytes long (at most \(RawText.symbolLimit))"); continue
             }
+            // Open, High, Low (k = 0, 1, 2) and Volume (k = 4): flagged when absent, unparsable or
+            // out of range; NaN stands for absent.
+            var kinds: [Anomaly.Kind] = []
+            func secondary(_ k: Int) -> Double {
+                let f = field(cols[2 + k])
+                if f.isEmpty { kinds.append(Anomaly.Kind.missing(k)); return .nan }
+                guard let x = DecimalParser.parse(f) else { kinds.append(Anomaly.Kind.unparsable(k)); return .nan }
+                if k == 4 ? x < 0 : x <= 0 { kinds.append(Anomaly.Kind.outOfRange(k)) }
+                return x
+            }
+            let open = secondary(0), high = secondary(1), low = secondary(2), volume = secondary(4)
+            if kinds.isEmpty {
+                if low > high { kinds.append(.lowAboveHigh) }
+                if open < low || open > high { kinds.append(.openOutsideRange) }
+                if close < low || close > high { kinds.append(.closeOutsideRange) }
+            }
             if let first = seen[symbol] { reject("duplicate symbol \(text(field(cols[1]))) (first at line \(first))"); continue }
 
-            var kinds: [Anomaly.Kind] = []
-            if low > high { kinds.append(.lowAboveHigh) }
-            if open < low || open > high { kinds.append(.openOutsideRange) }
-            if close < low || close > high { kinds.append(.closeOutsideRange) }
             if !kinds.isEmpty {
                 if strict { reject("strict mode: " + kinds.map(\.rawValue).joined(separator: ", ")); continue }
                 for k in kinds { out.anomalies.append(Anomaly(file: fileName, line: lineNo, symbol: symbol, day: day, kind: k)) }

@@ -135,10 +135,10 @@ public struct SampleDataGenerator: Sendable {
                 bad -= 1
                 let sym = written[Int(rng.uniform() * Double(written.count))]
                 let kinds = [
-                    "\(date),\(sym),12a.5,13,12,12.5,100",      // unparsable number (also a duplicate)
+                    "\(date),\(sym),12.5,13,12,12a.5,100",      // unparsable Close (also a duplicate)
                     "\(date),\(sym)X,10,11,9,10.5",             // missing field
-                    "\(date),\(sym)Y,10,11,9,10.5,-5",          // negative volume
-                    "\(date),\(sym)Z,0,11,9,10.5,100",          // non-positive price
+                    "\(date),\(sym)Y,10,11,9,,100",             // missing Close
+                    "\(date),\(sym)Z,10,11,9,0,100",            // non-positive Close
                     "\(day.adding(days: -1)),\(sym)W,10,11,9,10.5,100",  // date not the file's day
                     "\(date),\(sym),10,11,9,10.5,100",          // duplicate symbol
                 ]

@@ -56,7 +56,9 @@ public struct MarketStore {
             try db.copyIn("COPY ohlcv_stage (market, symbol, trading_date, open, high, low, close, volume, source_file) FROM STDIN") { w in
                 let day = file.name.day.description
                 for b in file.bars {
-                    w.add(file.name.market); w.add(b.symbol); w.add(day); w.add(b.open); w.add(b.high); w.add(b.low); w.add(b.close); w.add(b.volume); w.add(name)
+                    w.add(file.name.market); w.add(b.symbol); w.add(day)
+                    w.add(orNull: b.open); w.add(orNull: b.high); w.add(orNull: b.low); w.add(b.close); w.add(orNull: b.volume)
+                    w.add(name)
                     try w.endRow()
                 }
             }
@@ -138,7 +140,11 @@ public struct MarketStore {
                 guard let d = Day.parseISO(r.bytes(i, 1)) else { throw PGError(sqlState: nil, message: "bad date in ohlcv: \(r.string(i, 1))") }
                 var v = [0.0, 0, 0, 0, 0]
                 for k in 0..<5 {
-                    guard let x = DecimalParser.parse(r.bytes(i, 2 + k)) else { throw PGError(sqlState: nil, message: "bad number in ohlcv: \(r.string(i, 2 + k))") }
+                    // Open, High, Low and Volume may be NULL (absent in the file, flagged): NaN.
+                    if r.isNull(i, 2 + k) { v[k] = .nan; continue }
+                    guard let x = DecimalParser.parse(r.bytes(i, 2 + k)) else {
+                        throw PGError(sqlState: nil, message: "bad number in ohlcv: \(r.string(i, 2 + k))")
+                    }
                     v[k] = x
                 }
                 current!.days.append(d); current!.open.append(v[0]); current!.high.append(v[1])

@@ -287,6 +287,11 @@ public struct PGCopyWriter {
         add(value.pgText)
     }
 
+    /// Appends a double, or NULL when it is NaN (a value that was absent).
+    public mutating func add(orNull value: Double) {
+        if value.isNaN { add(nil as String?) } else { add(value) }
+    }
+
     /// Ends the current row.
     public mutating func endRow() throws {
         buffer.append(0x0A)

@@ -189,5 +189,11 @@ public enum Schema {
             ALTER TABLE chunks ADD COLUMN skipped integer NOT NULL DEFAULT 0;
             ALTER TABLE runs ADD COLUMN skipped integer NOT NULL DEFAULT 0;
             """),
+        Migration(version: 6, name: "rows with a usable Close load", sql: """
+            -- SPEC §1: a row loads when its Close is usable; an absent or unparsable Open, High,
+            -- Low or Volume is NULL (flagged in data_quality with the field and the problem).
+            ALTER TABLE ohlcv ALTER COLUMN open DROP NOT NULL, ALTER COLUMN high DROP NOT NULL,
+              ALTER COLUMN low DROP NOT NULL, ALTER COLUMN volume DROP NOT NULL;
+            """),
     ]
 }
