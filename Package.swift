@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             dependencies: [
-                "ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellRuntime",
+                "ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellRuntime", "ClosebellCoordinator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Apps/closebell-bench"),

@@ -11,11 +11,19 @@ struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load daily CSV files (or folders of them) into PostgreSQL; rejects and anomalies are kept. Re-ingesting is a no-op.")
     @OptionGroup var db: DatabaseOptions
-    @Flag(help: "Reject rows with inconsistent prices instead of flagging them.") var strict = false
+    @Flag(help: "Reject rows with flagged problems (bad Open/High/Low/Volume, prices outside [Low, High]) instead of loading them.")
+    var strict = false
+    @Flag(name: .shortAndLong, help: "A line for every file (default: only for failed, replaced or rejecting files, or when there are few).")
+    var verbose = false
+    @Option(help: "Rows per transaction (default 250000).") var batchRows: Int?
+    @Option(help: ArgumentHelp("Drop ohlcv's indexes for the load and rebuild them, in one transaction: true or false "
+                                + "(default: when the new files hold at least a million rows and more than the table)."))
+    var rebuildIndexes: Bool?
     @Argument(help: "Daily files or folders.") var paths: [String]
 
     func run() async throws {
         await AppConfiguration.load(db.configuration)
+        bootstrapLogging()
         let conn: PGConnection
         do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
         let files: [String]
@@ -28,21 +36,37 @@ struct Ingest: AsyncParsableCommand {
                      + "expected <market>_YYYYMMDD.csv")
             }
         } catch { fail("\(error)") }
-        let store = MarketStore(db: conn)
-        var loaded = 0, rejected = 0, flagged = 0, failedFiles = 0, unchanged = 0
-        for f in files {
-            do {
-                let r = try store.ingest(path: f, parser: DailyFileParser(strict: strict))
-                print(r.line)
-                loaded += r.loaded; rejected += r.rejected; flagged += r.flagged
-                if r.outcome == .failed { failedFiles += 1 }
-                if r.outcome == .unchanged { unchanged += 1 }
-            } catch {
-                print("\(DailyFileName.baseName(f)): FAILED: \(error)")
-                failedFiles += 1
-            }
+        var options = IngestOptions(strict: strict)
+        if let batchRows {
+            guard batchRows > 0 else { fail("--batch-rows \(batchRows): must be more than 0", code: 64) }
+            options.batchRows = batchRows
         }
-        print("ingested \(files.count) files: \(loaded) rows loaded, \(rejected) rejected, \(flagged) flagged, \(unchanged) unchanged, \(failedFiles) failed")
-        if failedFiles > 0 { throw ExitCode(2) }
+        options.rebuildIndexes = rebuildIndexes
+        let logger = Logger(label: "closebell.ingest")
+        let every = verbose || files.count <= 20
+        let terminal = isatty(STDERR_FILENO) == 1
+        var lastShown = Date(), lastLogged = Date()
+        let result: IngestProgress
+        do {
+            result = try BulkIngest(db: conn, options: options, logger: logger).run(files, report: { r in
+                if every || r.outcome == .failed || r.outcome == .replaced || r.rejected > 0 {
+                    if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                    print(r.line)
+                }
+            }, progress: { p in
+                if terminal && Date().timeIntervalSince(lastShown) >= 0.5 {
+                    lastShown = Date()
+                    FileHandle.standardError.write(Data("\r\u{1B}[Kingest: \(p.line)".utf8))
+                }
+                if Date().timeIntervalSince(lastLogged) >= 5 {
+                    lastLogged = Date()
+                    if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                    logger.info("ingest progress: \(p.line)")
+                }
+            })
+        } catch { fail("\(error)") }
+        if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        print(result.summary)
+        if result.failed > 0 { throw ExitCode(2) }
     }
 }

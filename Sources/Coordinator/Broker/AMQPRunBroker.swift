@@ -47,7 +47,7 @@ public final class AMQPRunBroker: RunBroker {
             return true
         } catch let e as AMQPError where e.isConnectionLoss {
             logger.warning("broker lost while publishing; will publish again", metadata: [LogKey.error: "\(e)"])
-            try session.connection()  // reconnects, or throws once the broker stayed away too long
+            _ = try session.connection()  // reconnects, or throws once the broker stayed away too long
             return false
         }
     }
@@ -72,7 +72,7 @@ public final class AMQPRunBroker: RunBroker {
         } catch let e as AMQPError where e.isConnectionLoss {
             logger.warning("broker lost; reconnecting (unacked results will be delivered again)",
                            metadata: [LogKey.error: "\(e)"])
-            try session.connection()  // reconnects, or throws once the broker stayed away too long
+            _ = try session.connection()  // reconnects, or throws once the broker stayed away too long
         }
     }
 

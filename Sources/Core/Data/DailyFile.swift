@@ -36,6 +36,12 @@ public struct DataFileError: Error, CustomStringConvertible, Sendable {
     public let line: Int?
     public let reason: String
 
+    public init(file: String, line: Int?, reason: String) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+    }
+
     public var description: String {
         if let line { return "\(file):\(line): \(reason)" }
         return "\(file): \(reason)"

@@ -32,6 +32,14 @@ public enum NamedLock {
         try db.query("SELECT 1 FROM closebell_locks WHERE name = $1 FOR UPDATE", [name])
     }
 
+    /// Waits for every one of `names` inside the transaction already open on `db`, taking them
+    /// in name order (so two callers never deadlock); released at the transaction's end.
+    public static func lockAllInTransaction(_ names: [String], on db: PGConnection) throws {
+        let sorted = PGArray.text(names.sorted())
+        try db.query("INSERT INTO closebell_locks (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", [sorted])
+        try db.query("SELECT 1 FROM closebell_locks WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE", [sorted])
+    }
+
     static func ensureRow(_ name: String, on db: PGConnection) throws {
         try db.query("INSERT INTO closebell_locks (name) VALUES ($1) ON CONFLICT DO NOTHING", [name])
     }

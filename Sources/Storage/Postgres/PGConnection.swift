@@ -76,7 +76,7 @@ public final class PGConnection {
         return PQstatus(c) == CONNECTION_OK
     }
 
-    private func live() throws -> OpaquePointer {
+    func live() throws -> OpaquePointer {
         guard let c = conn, PQstatus(c) == CONNECTION_OK else {
             throw PGError(sqlState: "08003", message: "connection is closed")
         }
@@ -159,44 +159,6 @@ public final class PGConnection {
         }
     }
 
-    // MARK: - COPY
-
-    /// Bulk-loads rows with `COPY … FROM STDIN` (text format). `fill` appends encoded rows to
-    /// the writer; data is streamed in blocks, so memory stays bounded. Returns rows copied.
-    @discardableResult
-    public func copyIn(_ copySQL: String, _ fill: (inout PGCopyWriter) throws -> Void) throws -> Int {
-        let c = try live()
-        let res = PQexec(c, copySQL)
-        guard let res else { throw PGError(sqlState: nil, message: "COPY failed to start", context: copySQL) }
-        if PQresultStatus(res) != PGRES_COPY_IN {
-            let e = PGConnection.error(res, context: copySQL)
-            PQclear(res)
-            throw e
-        }
-        PQclear(res)
-        var writer = PGCopyWriter(conn: c)
-        var failure: Error?
-        do { try fill(&writer); try writer.flush() } catch { failure = error }
-        if let failure {
-            _ = PQputCopyEnd(c, "aborted by client")
-            while let r = PQgetResult(c) { PQclear(r) }
-            throw failure
-        }
-        if PQputCopyEnd(c, nil) != 1 {
-            throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(c))), context: copySQL)
-        }
-        var copied = 0
-        var err: PGError?
-        while let r = PQgetResult(c) {
-            if PQresultStatus(r) != PGRES_COMMAND_OK { err = err ?? PGConnection.error(r, context: copySQL) } else {
-                copied = Int(String(cString: PQcmdTuples(r))) ?? 0
-            }
-            PQclear(r)
-        }
-        if let err { throw err }
-        return copied
-    }
-
     // MARK: - Advisory locks
 
     /// Tries to take a session-level advisory lock; false if another session holds it.
@@ -237,76 +199,4 @@ public struct PGRawResult {
         return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: n)
     }
     public func string(_ row: Int, _ col: Int) -> String { String(decoding: bytes(row, col), as: UTF8.self) }
-}
-
-/// Encodes rows in COPY text format and streams them to the server in blocks.
-public struct PGCopyWriter {
-    let conn: OpaquePointer
-    var buffer: [UInt8] = []
-    var field = 0
-
-    init(conn: OpaquePointer) {
-        self.conn = conn
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    /// Appends one field (nil = NULL); fields are tab-separated, escaped as COPY requires.
-    public mutating func add(_ value: String?) {
-        if field > 0 { buffer.append(0x09) }
-        field += 1
-        guard let value else { buffer.append(contentsOf: [0x5C, 0x4E]); return }  // \N
-        for b in value.utf8 {
-            switch b {
-            case 0x5C: buffer.append(0x5C); buffer.append(0x5C)
-            case 0x09: buffer.append(0x5C); buffer.append(UInt8(ascii: "t"))
-            case 0x0A: buffer.append(0x5C); buffer.append(UInt8(ascii: "n"))
-            case 0x0D: buffer.append(0x5C); buffer.append(UInt8(ascii: "r"))
-            default: buffer.append(b)
-            }
-        }
-    }
-
-    /// Appends an integer field without going through String.
-    public mutating func add(_ value: Int) {
-        if field > 0 { buffer.append(0x09) }
-        field += 1
-        var v = value
-        if v < 0 { buffer.append(UInt8(ascii: "-")); v = -v }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat { d[n] = UInt8(48 + v % 10); v /= 10; n += 1 } while v > 0
-            for i in stride(from: n - 1, through: 0, by: -1) { buffer.append(d[i]) }
-        }
-    }
-
-    /// Appends a double with full round-trip precision.
-    public mutating func add(_ value: Double) {
-        add(value.pgText)
-    }
-
-    /// Appends a double, or NULL when it is NaN (a value that was absent).
-    public mutating func add(orNull value: Double) {
-        if value.isNaN { add(nil as String?) } else { add(value) }
-    }
-
-    /// Ends the current row.
-    public mutating func endRow() throws {
-        buffer.append(0x0A)
-        field = 0
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
-    mutating func flush() throws {
-        guard !buffer.isEmpty else { return }
-        let rc = buffer.withUnsafeBufferPointer { b in
-            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
-        }
-        if rc != 1 {
-            throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(conn))), context: "COPY data")
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
 }

@@ -1,0 +1,176 @@
+import ClosebellCore
+import Foundation
+
+extension MarketStore {
+    /// Loads parsed daily files in one transaction, at COPY speed: rows, flags and rejects go
+    /// in with binary COPY, checksums and per-file accounting with one statement each.
+    ///
+    /// A file whose checksum is already recorded is unchanged (a no-op); a file whose content
+    /// changed has its rows, rejects and flags replaced. Each file's name is locked for the
+    /// transaction (`closebell_locks`), so two ingests of one file never interleave. Names must
+    /// be distinct within a batch. Returns one report per file, in order.
+    public func load(_ batch: [ParsedDailyFile]) throws -> [IngestReport] {
+        try db.transaction { try loadInTransaction(batch) }
+    }
+
+    /// ``load(_:)`` inside the transaction already open on `db` (a bulk load holds one
+    /// transaction over many batches, see ``dropOHLCVIndexes()``).
+    public func loadInTransaction(_ batch: [ParsedDailyFile]) throws -> [IngestReport] {
+        precondition(Set(batch.map(\.name)).count == batch.count, "a file name twice in one ingest batch")
+        try NamedLock.lockAllInTransaction(batch.map { NamedLock.ingest(file: $0.name) }, on: db)
+        var prior: [String: String] = [:]
+        for row in try db.query("SELECT file_name, checksum FROM ingested_files WHERE file_name = ANY($1::text[])",
+                                [PGArray.text(batch.map(\.name))]).rows {
+            prior[row[0]!] = row[1]!
+        }
+        var reports: [IngestReport] = []
+        var toLoad: [(name: String, checksum: String, file: DailyFile, replaces: Bool)] = []
+        for f in batch {
+            switch f.content {
+            case .failure(let e):
+                reports.append(IngestReport(file: f.name, outcome: .failed, loaded: 0, rejected: 0, flagged: 0,
+                                            error: e.description))
+            case .success where prior[f.name] == f.checksum:
+                reports.append(IngestReport(file: f.name, outcome: .unchanged, loaded: 0, rejected: 0, flagged: 0,
+                                            error: nil))
+            case .success(let file):
+                let replaces = prior[f.name] != nil
+                toLoad.append((f.name, f.checksum, file, replaces))
+                reports.append(IngestReport(file: f.name, outcome: replaces ? .replaced : .loaded, loaded: file.bars.count,
+                                            rejected: file.rejects.count, flagged: Set(file.anomalies.map(\.line)).count,
+                                            error: nil))
+            }
+        }
+        guard !toLoad.isEmpty else { return reports }
+        let replaced = toLoad.filter(\.replaces)
+        if !replaced.isEmpty {
+            try db.query("""
+                DELETE FROM ohlcv o USING unnest($1::text[], $2::date[], $3::text[]) AS f(market, day, name)
+                WHERE o.market = f.market AND o.trading_date = f.day AND o.source_file = f.name
+                """, [PGArray.text(replaced.map(\.file.name.market)), PGArray.text(replaced.map(\.file.name.day.description)),
+                      PGArray.text(replaced.map(\.name))])
+            try db.query("DELETE FROM ingest_rejects WHERE file_name = ANY($1::text[])", [PGArray.text(replaced.map(\.name))])
+            try db.query("DELETE FROM data_quality WHERE file_name = ANY($1::text[])", [PGArray.text(replaced.map(\.name))])
+        }
+        let files = toLoad.map { ($0.name, $0.file) }
+        // Straight into the tables. Only rows left behind outside the ledger of files (no
+        // `ingested_files` row for a name that has data) can collide; then upsert instead.
+        try db.execute("SAVEPOINT closebell_bulk_load")
+        do {
+            try copyRows(files, into: "ohlcv")
+            try copyFlags(files, into: "data_quality")
+        } catch let e as PGError where e.sqlState == "23505" {
+            try db.execute("ROLLBACK TO SAVEPOINT closebell_bulk_load")
+            try upsertRows(files)
+        }
+        try db.execute("RELEASE SAVEPOINT closebell_bulk_load")
+        try copyRejects(files)
+        let loaded = reports.filter { $0.outcome == .loaded || $0.outcome == .replaced }
+        try db.query("""
+            INSERT INTO ingested_files (file_name, market, trading_date, checksum, rows_loaded, rows_rejected, rows_flagged,
+                                        replaced)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::int[], $6::int[], $7::int[], $8::bool[])
+            ON CONFLICT (file_name) DO UPDATE SET checksum = EXCLUDED.checksum, rows_loaded = EXCLUDED.rows_loaded,
+              rows_rejected = EXCLUDED.rows_rejected, rows_flagged = EXCLUDED.rows_flagged, ingested_at = now(),
+              replaced = true
+            """, [PGArray.text(toLoad.map(\.name)), PGArray.text(toLoad.map(\.file.name.market)),
+                  PGArray.text(toLoad.map(\.file.name.day.description)), PGArray.text(toLoad.map(\.checksum)),
+                  PGArray.int(loaded.map(\.loaded)), PGArray.int(loaded.map(\.rejected)), PGArray.int(loaded.map(\.flagged)),
+                  PGArray.bool(toLoad.map(\.replaces))])
+        return reports
+    }
+
+    /// For a load much larger than the table: drops the indexes of `ohlcv` and `data_quality` inside the open
+    /// transaction (locking the table until it ends), so rows go in at the speed of COPY;
+    /// ``restoreOHLCVIndexes()`` builds them again, by sorting, before the commit. A duplicate
+    /// row then fails the rebuild (23505) and the whole transaction rolls back.
+    public func dropOHLCVIndexes() throws {
+        try db.execute("LOCK TABLE ohlcv, data_quality IN ACCESS EXCLUSIVE MODE")
+        try db.execute("DROP INDEX ohlcv_by_date, data_quality_by_file")
+        try db.execute("ALTER TABLE ohlcv DROP CONSTRAINT ohlcv_pkey")
+        try db.execute("ALTER TABLE data_quality DROP CONSTRAINT data_quality_pkey")
+    }
+
+    /// Builds the indexes ``dropOHLCVIndexes()`` dropped (as the migrations leave them).
+    public func restoreOHLCVIndexes() throws {
+        try db.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        try db.execute("ALTER TABLE ohlcv ADD CONSTRAINT ohlcv_pkey PRIMARY KEY (market, symbol, trading_date)")
+        try db.execute("CREATE INDEX ohlcv_by_date ON ohlcv (market, trading_date)")
+        try db.execute("ALTER TABLE data_quality ADD CONSTRAINT data_quality_pkey PRIMARY KEY (market, symbol, trading_date, anomaly)")
+        try db.execute("CREATE INDEX data_quality_by_file ON data_quality (file_name)")
+    }
+
+    /// Of `names`, those already in `ingested_files`.
+    public func ingestedFileNames(_ names: [String]) throws -> Set<String> {
+        Set(try db.query("SELECT file_name FROM ingested_files WHERE file_name = ANY($1::text[])",
+                         [PGArray.text(names)]).rows.map { $0[0]! })
+    }
+
+    /// Rows in `ohlcv`, as the planner estimates them (cheap; -1 before the first ANALYZE).
+    public func estimatedOHLCVRows() throws -> Int {
+        Int(try db.query("SELECT reltuples::bigint FROM pg_class WHERE oid = 'ohlcv'::regclass").scalar ?? "0") ?? 0
+    }
+
+    /// Every usable row of the files into `table` (shaped like `ohlcv`), by binary COPY
+    /// (absent values as NULL). The benchmark measures it alone.
+    public func copyRows(_ files: [(name: String, file: DailyFile)], into table: String) throws {
+        try db.copyInBinary("""
+            COPY \(table) (market, symbol, trading_date, open, high, low, close, volume, source_file) FROM STDIN (FORMAT binary)
+            """, columns: 9) { w in
+            for (name, file) in files {
+                let market = file.name.market, day = file.name.day
+                for b in file.bars {
+                    w.add(market); w.add(b.symbol); w.add(day)
+                    w.add(orNull: b.open); w.add(orNull: b.high); w.add(orNull: b.low); w.add(b.close); w.add(orNull: b.volume)
+                    w.add(name)
+                    try w.endRow()
+                }
+            }
+        }
+    }
+
+    /// Every flag of the files (field and problem, or price range), by binary COPY.
+    func copyFlags(_ files: [(name: String, file: DailyFile)], into table: String) throws {
+        guard files.contains(where: { !$0.file.anomalies.isEmpty }) else { return }
+        try db.copyInBinary("COPY \(table) (market, file_name, line, symbol, trading_date, anomaly) FROM STDIN (FORMAT binary)",
+                            columns: 6) { w in
+            for (name, file) in files {
+                for a in file.anomalies {
+                    w.add(file.name.market); w.add(name); w.add(Int32(a.line)); w.add(a.symbol); w.add(a.day); w.add(a.kind.rawValue)
+                    try w.endRow()
+                }
+            }
+        }
+    }
+
+    /// Every rejected row of the files with its line, raw text and reason.
+    func copyRejects(_ files: [(name: String, file: DailyFile)]) throws {
+        guard files.contains(where: { !$0.file.rejects.isEmpty }) else { return }
+        try db.copyInBinary("COPY ingest_rejects (file_name, line, raw, reason) FROM STDIN (FORMAT binary)", columns: 4) { w in
+            for (name, file) in files {
+                for r in file.rejects {
+                    w.add(name); w.add(Int32(r.line)); w.add(r.raw); w.add(r.reason)
+                    try w.endRow()
+                }
+            }
+        }
+    }
+
+    /// The slow path: through staging tables, overwriting rows that are already there.
+    func upsertRows(_ files: [(name: String, file: DailyFile)]) throws {
+        try db.execute("CREATE TEMP TABLE IF NOT EXISTS ohlcv_stage (LIKE ohlcv) ON COMMIT DELETE ROWS")
+        try db.execute("CREATE TEMP TABLE IF NOT EXISTS data_quality_stage (LIKE data_quality) ON COMMIT DELETE ROWS")
+        try db.execute("TRUNCATE ohlcv_stage, data_quality_stage")
+        try copyRows(files, into: "ohlcv_stage")
+        try copyFlags(files, into: "data_quality_stage")
+        try db.execute("""
+            INSERT INTO ohlcv SELECT * FROM ohlcv_stage
+            ON CONFLICT (market, symbol, trading_date) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
+              close = EXCLUDED.close, volume = EXCLUDED.volume, source_file = EXCLUDED.source_file
+            """)
+        try db.execute("""
+            INSERT INTO data_quality SELECT * FROM data_quality_stage
+            ON CONFLICT (market, symbol, trading_date, anomaly) DO UPDATE SET file_name = EXCLUDED.file_name, line = EXCLUDED.line
+            """)
+    }
+}
