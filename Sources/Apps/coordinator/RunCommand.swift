@@ -20,46 +20,23 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var db: DatabaseOptions
     @OptionGroup var broker: BrokerOptions
     @Option(help: "As-of date YYYY-MM-DD.") var date: String
-    @Option(help: "Market (daily-file prefix); default: setting market.name, else the only market ingested.") var market: String?
     @Option(help: "Only these symbols (comma-separated).") var symbols: String?
     @Flag(help: "Only symbols without a prediction for the date.") var onlyUnpredicted = false
-    @Option(help: "Symbols per chunk (default: setting run.chunk_size).") var chunkSize: Int?
-    @Option(help: "Model store folder, as the workers see it (default: setting models, $CLOSEBELL_MODELS).") var models: String?
-    @Flag(help: "Predict with the fallback only: no model store is expected.") var fallbackOnly = false
-    @Option(help: "Seconds a worker may hold a chunk before it is published again (default: setting run.timeout_seconds).")
-    var timeout: Double?
-    @Option(help: "Attempts per chunk before its symbols are failed (default: setting run.max_attempts).") var maxAttempts: Int?
-    @Option(help: "Seconds before the first retry of a failed chunk, doubling, at most 60 (default: run.backoff_seconds).")
-    var backoff: Double?
-    @Option(help: "Seconds to keep trying an unreachable broker before the run fails (default: run.broker_timeout_seconds).")
-    var brokerTimeout: Double?
-    @Option(help: "Folder for per-run log files (default: setting log.dir, $CLOSEBELL_LOG_DIR).") var logDir: String?
+    @OptionGroup var settings: RunSettingsOptions
     @Option(help: "Retry of this run (set by `retry`).") var parentRun: Int64?
     @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
-        let s = await AppConfiguration.load(db.configuration).1
+        await AppConfiguration.load(db.configuration)
         bootstrapLogging()
         guard let day = Day(iso: date) else { fail("--date '\(RawText.display(date, limit: 40))' is not YYYY-MM-DD", code: 64) }
-        let giveUp = brokerTimeout ?? s.brokerTimeoutSeconds
-        guard giveUp.isFinite, giveUp > 0 else { fail("--broker-timeout \(giveUp): must be more than 0", code: 64) }
-        let databaseURL = db.url
-        let store = absolutePath(models ?? s.models)
-        var request = RunRequest(market: chooseMarket(market ?? (s.market.isEmpty ? nil : s.market), databaseURL: databaseURL),
-                                 asOf: day, modelStore: store)
-        request.tradingWeekdays = s.tradingWeekdays
-        request.symbols = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        request.onlyUnpredicted = onlyUnpredicted
-        request.chunkSize = chunkSize ?? s.chunkSize
-        request.fallbackOnly = fallbackOnly
-        request.timeoutSeconds = timeout ?? s.timeoutSeconds
-        request.maxAttempts = maxAttempts ?? s.maxAttempts
-        request.backoffSeconds = backoff ?? s.backoffSeconds
-        request.parentRunId = parentRun
-        do { try request.validate() } catch { fail("\(error)", code: 64) }
-        var o = RunOptions(request: request, databaseURL: databaseURL, amqpURL: broker.url(), topology: broker.topology)
-        o.logDirectory = logDir ?? s.logDir
-        o.brokerGiveUpSeconds = giveUp
+        let o = settings.options(asOf: day, db: db, broker: broker) { request in
+            request.symbols = symbols.map {
+                $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            request.onlyUnpredicted = onlyUnpredicted
+            request.parentRunId = parentRun
+        }
         try await launch(o, metrics: metrics)
     }
 }

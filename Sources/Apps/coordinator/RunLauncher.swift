@@ -27,11 +27,15 @@ struct MetricsOptions: ParsableArguments {
 /// for a later `run` to resume. Exits with the run's code when it is not 0.
 func launch(_ options: RunOptions, metrics: MetricsOptions) async throws {
     let logger = Logger(label: "closebell.coordinator")
+    try await launch(RunCoordinator(options: options, logger: logger), metrics: metrics, logger: logger)
+}
+
+/// Runs a driver (one run, or a catch-up) as a service group; see ``launch(_:metrics:)``.
+func launch(_ coordinator: any RunDriver, metrics: MetricsOptions, logger: Logger) async throws {
     let registry = MetricsSetup.bootstrap()
-    let coordinator = RunCoordinator(options: options, logger: logger)
     let outcome = Mutex<Result<RunExit, Error>?>(nil)
     let loop = ThreadService(name: "run-loop", gracePeriod: .seconds(30), body: {
-        let result = Result { try coordinator.run().0 }
+        let result = Result { try coordinator.drive() }
         outcome.withLock { $0 = result }
     }, stop: { coordinator.requestStop() })
     var services = [ServiceGroupConfiguration.ServiceConfiguration(

@@ -37,7 +37,7 @@ extension RunCoordinator {
         if onDay.isEmpty {
             let why = "no data for \(market) \(asOf): was the day's file ingested?"
             say(why)
-            try db.ledger { try $0.finish(id, error: why) }
+            _ = try db.ledger { try $0.finish(id, error: why) }
         } else if symbols.isEmpty {
             say("nothing to predict for \(market) \(asOf): every symbol already has a prediction")
         }

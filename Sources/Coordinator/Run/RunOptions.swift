@@ -39,6 +39,22 @@ public enum RunExit: Int32, Sendable {
     /// The request cannot be carried out as given (a bad flag, no model store).
     case usage = 64
 
+    /// How bad an outcome is for cron, for the worst of several runs: failed worst, then
+    /// cancelled, locked, completed with failures, completed.
+    var severity: Int {
+        switch self {
+        case .completed: 0
+        case .completedWithFailures: 1
+        case .locked: 2
+        case .cancelled: 3
+        case .failed: 4
+        case .usage: 5
+        }
+    }
+
+    /// The worse of two outcomes.
+    public static func worst(_ a: RunExit, _ b: RunExit) -> RunExit { a.severity >= b.severity ? a : b }
+
     public init(status: RunStatus) {
         switch status {
         case .completed: self = .completed

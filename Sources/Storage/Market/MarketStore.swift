@@ -26,6 +26,13 @@ public struct MarketStore {
         return symbols.filter { !have.contains($0) }
     }
 
+    /// The days of `market` with an ingested daily file after `day`, oldest first.
+    public func tradingDays(market: String, after day: Day) throws -> [Day] {
+        try db.query("""
+            SELECT DISTINCT trading_date FROM ingested_files WHERE market = $1 AND trading_date > $2 ORDER BY 1
+            """, [market, day.description]).rows.compactMap { Day(iso: $0[0]!) }
+    }
+
     /// The markets with ingested data (their file prefixes), sorted.
     public func markets() throws -> [String] {
         try db.query("SELECT DISTINCT market FROM ingested_files ORDER BY market").rows.map { $0[0]! }

@@ -48,6 +48,21 @@ public struct RunLedger {
             """, [market, asOf.description]).decode(RunRecord.init(row:)).first
     }
 
+    /// The days of `market` that a run completed (with or without failures), after `day`.
+    public func completedDays(market: String, after day: Day) throws -> Set<Day> {
+        Set(try db.query("""
+            SELECT DISTINCT as_of_date FROM runs
+            WHERE market = $1 AND as_of_date > $2 AND status IN ('completed', 'completed_with_failures')
+            """, [market, day.description]).rows.compactMap { Day(iso: $0[0]!) })
+    }
+
+    /// The latest day of `market` that a run completed (with or without failures).
+    public func latestCompletedDay(market: String) throws -> Day? {
+        try db.query("""
+            SELECT max(as_of_date) FROM runs WHERE market = $1 AND status IN ('completed', 'completed_with_failures')
+            """, [market]).scalar.flatMap(Day.init(iso:))
+    }
+
     /// Puts a run that failed for want of a server back to `running`.
     public func reopen(_ runId: Int64) throws {
         try db.query("""

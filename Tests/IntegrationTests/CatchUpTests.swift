@@ -1,0 +1,42 @@
+import ClosebellCore
+import ClosebellStorage
+import Foundation
+import Testing
+
+/// `coordinator catch-up`: the days cron missed are predicted, oldest first, and only those.
+@Suite("Catch-up after missed days", .serialized, .enabled(if: TestServers.shouldRun, TestServers.skipReason))
+struct CatchUpTests {
+    @Test("two missed days: catch-up predicts both, oldest first, then has nothing left to do")
+    func twoMissedDays() throws {
+        let c = try Cluster(symbols: 30, days: 30)
+        let days = try c.db().query("SELECT trading_date FROM ingested_files ORDER BY 1 DESC LIMIT 3").rows.map { $0[0]! }
+        let (missed2, missed1, lastRun) = (days[0], days[1], days[2])
+        try c.startWorkers(2)
+        defer { c.stopWorkers() }
+        // No completed run yet: catch-up cannot know where to start.
+        let (none, why) = try c.coordinatorOutput(["catch-up"])
+        #expect(none == 64)
+        #expect(why.contains("--since"))
+        // Cron ran on `lastRun`, then missed two evenings.
+        #expect(try c.coordinator(["run", "--date", lastRun, "--chunk-size", "10"]) == 0)
+        let (code, said) = try c.coordinatorOutput(["catch-up", "--chunk-size", "10"])
+        #expect(code == 0, "\(said)")
+        #expect(said.contains("catching up 2 days"))
+        let order = try c.db().query("""
+            SELECT as_of_date, status FROM runs WHERE as_of_date > $1 ORDER BY run_id
+            """, [lastRun]).rows.map { [$0[0]!, $0[1]!] }
+        #expect(order == [[missed1, "completed"], [missed2, "completed"]])
+        for d in [missed1, missed2] {
+            let r = try #require(try c.db().query("SELECT run_id FROM runs WHERE as_of_date = $1", [d]).scalar)
+            try c.expectExactAccounting(runId: Int64(r)!)
+        }
+        let (again, said2) = try c.coordinatorOutput(["catch-up"])
+        #expect(again == 0)
+        #expect(said2.contains("nothing to catch up"))
+        #expect(try c.count("SELECT count(*) FROM runs") == 3)
+        // --since: the days after it that no run completed (here: none before lastRun was ever run).
+        let (since, said3) = try c.coordinatorOutput(["catch-up", "--since", days[2], "--chunk-size", "10"])
+        #expect(since == 0)
+        #expect(said3.contains("nothing to catch up"))
+    }
+}
