@@ -25,6 +25,10 @@ public final class WorkerLoop: @unchecked Sendable {
     static let publishChannel = ClosebellChannels.publish
     static let chunkChannel = ClosebellChannels.consume
     static let controlChannel = ClosebellChannels.secondary
+    static let highChunkChannel = ClosebellChannels.priority
+    /// Deliveries received but not yet handled: at most one per channel (prefetch). Control
+    /// messages first, then high-priority chunks, then the rest.
+    private var inHand: [AMQPDelivery] = []
 
     public init(options: WorkerOptions, logger: Logger = Logger(label: "closebell.worker")) {
         self.options = options
@@ -62,6 +66,8 @@ public final class WorkerLoop: @unchecked Sendable {
             try c.declareQueue(controlQueue, durable: false, exclusive: true, autoDelete: true)
             try c.bindQueue(controlQueue, exchange: t.controlExchange, routingKey: "")
             try c.consume(channel: WorkerLoop.controlChannel, queue: controlQueue)
+            try c.setPrefetch(channel: WorkerLoop.highChunkChannel, count: prefetch)
+            try c.consume(channel: WorkerLoop.highChunkChannel, queue: t.highChunkQueue)
             try c.setPrefetch(channel: WorkerLoop.chunkChannel, count: prefetch)
             try c.consume(channel: WorkerLoop.chunkChannel, queue: t.chunkQueue)
         }
@@ -73,16 +79,39 @@ public final class WorkerLoop: @unchecked Sendable {
             do {
                 try session.withConnection { c in
                     connected.store(true, ordering: .relaxed)
-                    guard let d = try c.nextDelivery(timeoutSeconds: 0.25) else { return }
+                    guard let d = try next(on: c) else { return }
                     try handle(d, on: c)
                 }
             } catch let e as AMQPError where e.isConnectionLoss {
                 connected.store(false, ordering: .relaxed)
+                inHand = []  // their delivery tags died with the connection; the broker redelivers them
                 if stopping { break }
                 logger.warning("lost the broker; reconnecting", metadata: [LogKey.error: "\(e)"])
             }
         }
         logger.info("worker stopped", metadata: ["chunks": "\(chunksDone)"])
+    }
+
+    /// The next delivery to handle: whatever has arrived is taken in hand first (waiting up to
+    /// 0.25 s when nothing is), then control messages go first, high-priority chunks next. Before
+    /// a normal chunk is started, the high-priority queue is asked whether chunks wait there; if
+    /// so the broker gets a moment to push one here.
+    func next(on c: AMQPConnection) throws -> AMQPDelivery? {
+        var wait = inHand.isEmpty ? 0.25 : 0.001
+        while let d = try c.nextDelivery(timeoutSeconds: wait) {
+            inHand.append(d)
+            wait = 0.001
+        }
+        if !inHand.isEmpty, inHand.allSatisfy({ $0.channel == WorkerLoop.chunkChannel }),
+           ((try? c.queueInfo(options.topology.highChunkQueue).ready) ?? 0) > 0,
+           let d = try c.nextDelivery(timeoutSeconds: 0.05) {
+            inHand.append(d)
+        }
+        let rank: (AMQPDelivery) -> Int = {
+            [WorkerLoop.controlChannel: 0, WorkerLoop.highChunkChannel: 1][$0.channel] ?? 2
+        }
+        guard let i = inHand.indices.min(by: { rank(inHand[$0]) < rank(inHand[$1]) }) else { return nil }
+        return inHand.remove(at: i)
     }
 
     func handle(_ d: AMQPDelivery, on c: AMQPConnection) throws {

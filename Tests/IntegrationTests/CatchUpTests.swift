@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// `coordinator catch-up`: the days cron missed are predicted, oldest first, and only those.
-@Suite("Catch-up after missed days", .serialized, .enabled(if: TestServers.shouldRun, TestServers.skipReason))
+@Suite("Catch-up after missed days, priority over queued work", .serialized, .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct CatchUpTests {
     @Test("two missed days: catch-up predicts both, oldest first, then has nothing left to do")
     func twoMissedDays() throws {
@@ -38,5 +38,38 @@ struct CatchUpTests {
         let (since, said3) = try c.coordinatorOutput(["catch-up", "--since", days[2], "--chunk-size", "10"])
         #expect(since == 0)
         #expect(said3.contains("nothing to catch up"))
+    }
+
+    @Test("a high-priority run launched behind a queued run is served first")
+    func priorityOvertakes() throws {
+        let c = try Cluster(symbols: 120, days: 30)
+        let days = try c.db().query("SELECT trading_date FROM ingested_files ORDER BY 1 DESC LIMIT 2").rows.map { $0[0]! }
+        // One worker, 60 ms a chunk: the normal run's 120 one-symbol chunks queue up for ~7 s.
+        try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "60"])
+        defer { c.stopWorkers() }
+        let normal = try c.spawn("coordinator", ["run", "--date", days[1], "--chunk-size", "1", "--timeout", "60"])
+        #expect(c.waitForChunks(.done, atLeast: 3))
+        let high = try c.spawn("coordinator", ["run", "--date", days[0], "--chunk-size", "20", "--priority", "high"])
+        #expect(high.wait() == 0)
+        // When the high-priority run finished, most of the queued run was still waiting.
+        let open = try c.count("""
+            SELECT count(*) FROM chunks JOIN runs USING (run_id) WHERE as_of_date = $1 AND chunks.status <> 'done'
+            """, [days[1]])
+        #expect(open > 60, "only \(open) of the queued run's 120 chunks were still open")
+        // While the high-priority run's chunks were being worked, the worker took no other chunk
+        // (at most the one it already held).
+        let between = try c.count("""
+            SELECT count(*) FROM chunks n JOIN runs rn USING (run_id), (
+              SELECT min(c.taken_at) AS first, max(c.completed_at) AS last
+              FROM chunks c JOIN runs r USING (run_id) WHERE r.as_of_date = $2) h
+            WHERE rn.as_of_date = $1 AND n.taken_at > h.first AND n.taken_at < h.last
+            """, [days[1], days[0]])
+        #expect(between <= 1, "\(between) chunks of the queued run were taken while the high-priority run was served")
+        #expect(normal.wait() == 0)
+        for d in days {
+            let r = try #require(try c.db().query("SELECT run_id FROM runs WHERE as_of_date = $1", [d]).scalar)
+            try c.expectExactAccounting(runId: Int64(r)!)
+        }
+        #expect(try c.db().query("SELECT config->>'priority' FROM runs WHERE as_of_date = $1", [days[0]]).scalar == "high")
     }
 }

@@ -17,6 +17,6 @@ add closebell_coordinator "$CLOSEBELL_AMQP_COORDINATOR_PASSWORD"
 add closebell_worker "$CLOSEBELL_AMQP_WORKER_PASSWORD"
 rabbitmqctl -q set_permissions -p / closebell_coordinator '^closebell(\..*)?$' '^closebell(\..*)?$' '^closebell(\..*)?$'
 rabbitmqctl -q set_permissions -p / closebell_worker '^closebell\.control\..+$' \
-  '^closebell\.(results|dlx|control\..+)$' '^closebell\.(chunks|control|control\..+)$'
+  '^closebell\.(results|dlx|control\..+)$' '^closebell\.(chunks|chunks\.high|control|control\..+)$'
 echo "closebell: coordinator and worker users ready"
 wait "$server"

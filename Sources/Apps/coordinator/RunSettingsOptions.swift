@@ -3,6 +3,8 @@ import ClosebellCoordinator
 import ClosebellCore
 import Foundation
 
+extension RunPriority: ExpressibleByArgument {}
+
 /// The settings of the runs a command starts (`run`, `catch-up`), each defaulting to its setting.
 struct RunSettingsOptions: ParsableArguments {
     @Option(help: "Market (daily-file prefix); default: setting market.name, else the only market ingested.") var market: String?
@@ -17,6 +19,8 @@ struct RunSettingsOptions: ParsableArguments {
     @Option(help: "Seconds to keep trying an unreachable broker before the run fails (default: run.broker_timeout_seconds).")
     var brokerTimeout: Double?
     @Option(help: "Folder for per-run log files (default: setting log.dir, $CLOSEBELL_LOG_DIR).") var logDir: String?
+    @Option(help: "normal or high: a high-priority run's chunks are taken by workers before any other's.")
+    var priority: RunPriority = .normal
 
     /// The options of a run of `day`, from these flags and the loaded settings.
     func options(asOf day: Day, db: DatabaseOptions, broker: BrokerOptions,
@@ -33,6 +37,7 @@ struct RunSettingsOptions: ParsableArguments {
         request.timeoutSeconds = timeout ?? s.timeoutSeconds
         request.maxAttempts = maxAttempts ?? s.maxAttempts
         request.backoffSeconds = backoff ?? s.backoffSeconds
+        request.priority = priority
         adjust(&request)
         do { try request.validate() } catch { fail("\(error)", code: 64) }
         var o = RunOptions(request: request, databaseURL: databaseURL, amqpURL: broker.url(), topology: broker.topology)

@@ -36,7 +36,8 @@ public final class AMQPRunBroker: RunBroker {
         do {
             try session.withConnection { c in
                 for m in chunks {
-                    try c.publish(channel: Self.publishChannel, exchange: t.exchange, routingKey: t.chunkRoutingKey,
+                    try c.publish(channel: Self.publishChannel, exchange: t.exchange,
+                                  routingKey: m.highPriority ? t.highChunkRoutingKey : t.chunkRoutingKey,
                                   body: m.body, properties: .init(messageId: m.messageId, type: WireFormat.Kind.chunk.typeName))
                     if c.outstandingConfirms(channel: Self.publishChannel) >= 256 {
                         try c.waitForConfirms(channel: Self.publishChannel, maxOutstanding: 128)

@@ -25,6 +25,7 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
     public let deliveryLimit: Int
     private let cond = NSCondition()
     private var chunks: [Queued] = []
+    private var highChunks: [Queued] = []
     private var unacked: [UInt64: Queued] = [:]
     private var inbox: [RunDelivery] = []
     private var nextTag: UInt64 = 0
@@ -43,7 +44,9 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
                 return false
             }
             published += messages
-            chunks += messages.map { Queued(message: $0) }
+            for m in messages {
+                if m.highPriority { highChunks.append(Queued(message: m)) } else { chunks.append(Queued(message: m)) }
+            }
             cond.broadcast()
             return true
         }
@@ -68,6 +71,7 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
     public func queueStats() -> [AMQPQueueInfo] {
         locked {
             [AMQPQueueInfo(name: "memory.chunks", ready: chunks.count, consumers: 0),
+             AMQPQueueInfo(name: "memory.chunks.high", ready: highChunks.count, consumers: 0),
              AMQPQueueInfo(name: "memory.results", ready: inbox.count, consumers: 1)]
         }
     }
@@ -79,14 +83,15 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
 
     // MARK: The workers' side
 
-    /// Takes the oldest ready chunk, waiting up to `timeout` for one.
+    /// Takes the oldest ready high-priority chunk, else the oldest ready chunk, waiting up to
+    /// `timeout` for one.
     public func take(timeout: Duration) -> Taken? {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         cond.lock()
         defer { cond.unlock() }
-        while chunks.isEmpty && cond.wait(until: deadline) {}
-        guard !chunks.isEmpty else { return nil }
-        let q = chunks.removeFirst()
+        while chunks.isEmpty && highChunks.isEmpty && cond.wait(until: deadline) {}
+        guard !chunks.isEmpty || !highChunks.isEmpty else { return nil }
+        let q = highChunks.isEmpty ? chunks.removeFirst() : highChunks.removeFirst()
         nextTag += 1
         unacked[nextTag] = q
         return Taken(tag: nextTag, messageId: q.message.messageId, body: q.message.body, previousDeliveries: q.returns)
@@ -105,6 +110,8 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
                 let reason = "delivery limit reached (the chunk crashed or was rejected by workers after \(q.returns) deliveries)"
                 inbox.append(RunDelivery(source: .deadLetters, body: q.message.body, messageId: q.message.messageId,
                                          deathReason: reason))
+            } else if q.message.highPriority {
+                highChunks.insert(q, at: 0)
             } else {
                 chunks.insert(q, at: 0)
             }
@@ -131,7 +138,7 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
     }
 
     /// Chunks ready and chunks taken but not acknowledged.
-    public var depth: (ready: Int, unacked: Int) { locked { (chunks.count, unacked.count) } }
+    public var depth: (ready: Int, unacked: Int) { locked { (chunks.count + highChunks.count, unacked.count) } }
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
         cond.lock()

@@ -28,10 +28,13 @@ public protocol RunBroker: AnyObject {
 public struct OutgoingMessage: Sendable {
     public var messageId: String
     public var body: [UInt8]
+    /// Goes to the high-priority chunk queue, which workers drain first.
+    public var highPriority: Bool
 
-    public init(messageId: String, body: [UInt8]) {
+    public init(messageId: String, body: [UInt8], highPriority: Bool = false) {
         self.messageId = messageId
         self.body = body
+        self.highPriority = highPriority
     }
 }
 

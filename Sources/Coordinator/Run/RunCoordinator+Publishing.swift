@@ -20,7 +20,7 @@ extension RunCoordinator {
             let msg = ChunkMessage(runId: id, chunkNo: ch.chunkNo, attempt: ch.attempts + 1, asOf: request.asOf,
                                    modelStore: request.modelStore, tradingWeekdays: request.tradingWeekdays,
                                    fallbackOnly: request.fallbackOnly, series: series)
-            return OutgoingMessage(messageId: msg.messageId, body: msg.encode())
+            return OutgoingMessage(messageId: msg.messageId, body: msg.encode(), highPriority: request.priority == .high)
         }
         guard try broker.publish(messages) else { return }  // lost on the way: published again next time
         try db.ledger { try $0.markPublished(id, chunkNos: due.map(\.chunkNo)) }

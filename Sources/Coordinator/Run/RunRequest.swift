@@ -26,12 +26,15 @@ public struct RunRequest: Codable, Sendable, Equatable {
     public var tradingWeekdays: [Int] = [0, 1, 2, 3, 4]
     /// The run this one retries.
     public var parentRunId: Int64?
+    /// High-priority runs' chunks go to their own queue, which workers drain first. Default normal.
+    public var priority = RunPriority.normal
 
     enum CodingKeys: String, CodingKey {
         case market, symbols
         case asOf = "as_of_date", onlyUnpredicted = "only_unpredicted", chunkSize = "chunk_size", modelStore = "model_store"
         case fallbackOnly = "fallback_only", timeoutSeconds = "timeout_seconds", maxAttempts = "max_attempts"
         case backoffSeconds = "backoff_seconds", tradingWeekdays = "trading_weekdays", parentRunId = "parent_run_id"
+        case priority
     }
 
     public init(market: String, asOf: Day, modelStore: String) {
@@ -54,6 +57,7 @@ public struct RunRequest: Codable, Sendable, Equatable {
         backoffSeconds = try c.decodeIfPresent(Double.self, forKey: .backoffSeconds) ?? 1
         tradingWeekdays = try c.decodeIfPresent([Int].self, forKey: .tradingWeekdays) ?? [0, 1, 2, 3, 4]
         parentRunId = try c.decodeIfPresent(Int64.self, forKey: .parentRunId)
+        priority = try c.decodeIfPresent(RunPriority.self, forKey: .priority) ?? .normal
     }
 
     public var timeout: Duration { .seconds(timeoutSeconds) }

@@ -7,4 +7,6 @@ public enum ClosebellChannels {
     public static let consume: UInt16 = 3
     /// Consuming the second queue (a worker's control queue, the coordinator's dead letters).
     public static let secondary: UInt16 = 4
+    /// Consuming the high-priority chunk queue (a worker).
+    public static let priority: UInt16 = 5
 }

@@ -25,13 +25,17 @@ public struct ClosebellTopology: Sendable {
     /// Fanout exchange for control messages (cancel) to every worker.
     public var controlExchange: String { "\(prefix).control" }
     public var chunkQueue: String { "\(prefix).chunks" }
+    /// Chunks of high-priority runs: workers take from it first. (Quorum queues have no
+    /// message priorities, so priority is a queue of its own.)
+    public var highChunkQueue: String { "\(prefix).chunks.high" }
     public var resultQueue: String { "\(prefix).results" }
     public var deadLetterQueue: String { "\(prefix).dead" }
     public var chunkRoutingKey: String { "chunk" }
+    public var highChunkRoutingKey: String { "chunk.high" }
     public var resultRoutingKey: String { "result" }
 
     /// The queues operators watch, in display order.
-    public var watchedQueues: [String] { [chunkQueue, resultQueue, deadLetterQueue] }
+    public var watchedQueues: [String] { [chunkQueue, highChunkQueue, resultQueue, deadLetterQueue] }
 
     /// RabbitMQ permissions (configure, write, read regular expressions) of least privilege for
     /// each role: the coordinator manages everything under the prefix; a worker declares and
@@ -42,7 +46,8 @@ public struct ClosebellTopology: Sendable {
         case .coordinator:
             return ("^\(p)(\\..*)?$", "^\(p)(\\..*)?$", "^\(p)(\\..*)?$")
         case .worker:
-            return ("^\(p)\\.control\\..+$", "^\(p)\\.(results|dlx|control\\..+)$", "^\(p)\\.(chunks|control|control\\..+)$")
+            return ("^\(p)\\.control\\..+$", "^\(p)\\.(results|dlx|control\\..+)$",
+                    "^\(p)\\.(chunks|chunks\\.high|control|control\\..+)$")
         }
     }
 
@@ -59,11 +64,14 @@ public struct ClosebellTopology: Sendable {
             ],
             queues: [
                 .init(name: chunkQueue, arguments: Topology.quorumArguments(deliveryLimit: deliveryLimit, deadLetterExchange: deadLetterExchange)),
+                .init(name: highChunkQueue, arguments: Topology.quorumArguments(deliveryLimit: deliveryLimit,
+                                                                                deadLetterExchange: deadLetterExchange)),
                 .init(name: resultQueue, arguments: Topology.quorumArguments(deliveryLimit: deliveryLimit, deadLetterExchange: deadLetterExchange)),
                 .init(name: deadLetterQueue, arguments: ["x-queue-type": .string("quorum")]),
             ],
             bindings: [
                 .init(queue: chunkQueue, exchange: exchange, routingKey: chunkRoutingKey),
+                .init(queue: highChunkQueue, exchange: exchange, routingKey: highChunkRoutingKey),
                 .init(queue: resultQueue, exchange: resultExchange, routingKey: resultRoutingKey),
                 .init(queue: deadLetterQueue, exchange: deadLetterExchange, routingKey: ""),
             ])
