@@ -36,6 +36,13 @@ public final class ChunkProcessor: Sendable {
     /// Models loaded so far, over every store.
     public var cachedModels: Int { caches.withLock { $0.stores.values.reduce(0) { $0 + $1.cachedModels } } }
 
+    /// The days a chunk asks of a series: the as-of day (daily), or each day of the series from
+    /// the chunk's first day on (a backfill predicts the days a symbol traded).
+    func days(of s: SymbolSeries, in chunk: ChunkMessage) -> [Day] {
+        guard chunk.isRange else { return [chunk.asOf] }
+        return s.days.filter { $0 >= chunk.firstDay && $0 <= chunk.asOf }
+    }
+
     public func process(_ chunk: ChunkMessage) -> ResultMessage {
         let started = DispatchTime.now().uptimeNanoseconds
         let calendar = TradingCalendar(weekdays: Set(chunk.tradingWeekdays))  // validated non-empty at decoding
@@ -49,16 +56,20 @@ public final class ChunkProcessor: Sendable {
         let inv = chunk.fallbackOnly ? .models : inventory(chunk.modelStore)
         if inv != .models {
             let why = "model store \(chunk.modelStore) \(inv == .missing ? "does not exist" : "holds no model") on worker \(workerId)"
-            failures = chunk.series.map { .init(symbol: $0.symbol, stage: "model", error: why) }
+            failures = chunk.series.flatMap { s in days(of: s, in: chunk).map { .init(symbol: s.symbol, day: $0, stage: "model", error: why) } }
         }
+        // Each day from its own window of rows, as a daily run computes it: a backfill's
+        // predictions equal the daily runs' and `worker predict`'s to the last bit.
         for s in chunk.series where inv == .models {
-            switch predictor.predict(s, asOf: chunk.asOf) {
-            case .success(let p):
-                items.append(.init(symbol: p.symbol, value: p.value, target: p.target, model: p.model))
-            case .failure(let f) where f.skipped:
-                skips.append(.init(symbol: s.symbol, reason: f.error))
-            case .failure(let f):
-                failures.append(.init(symbol: s.symbol, stage: f.stage, error: f.error))
+            for day in days(of: s, in: chunk) {
+                switch predictor.predict(s, asOf: day) {
+                case .success(let p):
+                    items.append(.init(symbol: p.symbol, day: day, value: p.value, target: p.target, model: p.model))
+                case .failure(let f) where f.skipped:
+                    skips.append(.init(symbol: s.symbol, day: day, reason: f.error))
+                case .failure(let f):
+                    failures.append(.init(symbol: s.symbol, day: day, stage: f.stage, error: f.error))
+                }
             }
         }
         let micros = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1000)

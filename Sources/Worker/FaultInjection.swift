@@ -35,7 +35,7 @@ public struct FaultInjection: Sendable, Equatable {
         var f = real
         f.predictions = Array(f.predictions.dropFirst())
         f.failures = Array(f.failures.dropFirst(f.predictions.count == real.predictions.count ? 1 : 0))
-        f.predictions.append(.init(symbol: "FORGED \u{1F480}", value: .nan, target: real.asOf.adding(days: 1),
+        f.predictions.append(.init(symbol: "FORGED \u{1F480}", day: real.asOf, value: .nan, target: real.asOf.adding(days: 1),
                                    model: ModelIdentity(kind: .linear, path: "/etc/passwd",
                                                         hash: String(repeating: "0", count: 64))))
         return f

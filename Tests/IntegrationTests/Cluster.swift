@@ -109,7 +109,8 @@ final class Cluster {
 
     /// Every symbol of the run counted exactly once: succeeded + failed = total, one
     /// prediction row per success, one failure row per failure, no chunk left open.
-    func expectExactAccounting(runId: Int64, file: String = #file, line: Int = #line) throws {
+    /// With `entries`, a backfill: chunks account for `items` (symbol, day) entries each.
+    func expectExactAccounting(runId: Int64, entries: Bool = false, file: String = #file, line: Int = #line) throws {
         let c = try db()
         defer { c.close() }
         let r = try RunLedger(db: c).run(runId)!
@@ -119,7 +120,9 @@ final class Cluster {
         #expect(try c.query("SELECT count(*) FROM symbol_failures WHERE run_id = $1", [Int(runId)]).scalar == String(r.failed))
         #expect(try c.query("SELECT count(*) FROM symbol_skips WHERE run_id = $1", [Int(runId)]).scalar == String(r.skipped))
         #expect(try c.query("SELECT count(*) FROM chunks WHERE run_id = $1 AND status IN ('pending','published')", [Int(runId)]).scalar == "0")
-        let planned = try c.query("SELECT coalesce(sum(cardinality(symbols)), 0) FROM chunks WHERE run_id = $1", [Int(runId)]).scalar
+        let planned = try c.query("""
+            SELECT coalesce(sum(\(entries ? "items" : "cardinality(symbols)")), 0) FROM chunks WHERE run_id = $1
+            """, [Int(runId)]).scalar
         #expect(planned == String(r.total))
     }
 

@@ -148,7 +148,7 @@ struct RunTests {
         let db = try c.db()
         let chunk0 = try db.query("SELECT symbols::text FROM chunks WHERE run_id = $1 AND chunk_no = 0", [Int(r.id)]).scalar!
         let sym = PGArray.parseText(chunk0)[0]
-        let row = PredictionRow(symbol: sym, target: c.day.adding(days: 1), value: 999, kind: "linear", path: nil, hash: nil, fallback: false)
+        let row = PredictionRow(symbol: sym, day: c.day, target: c.day.adding(days: 1), value: 999, kind: "linear", path: nil, hash: nil, fallback: false)
         let outcome = try RunLedger(db: db).apply(runId: r.id, chunkNo: 0, worker: "replay", computeMillis: 1,
                                                   predictions: [row], failures: [], check: { _ in nil })
         #expect(outcome == .duplicate)

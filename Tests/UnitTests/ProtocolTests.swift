@@ -13,10 +13,17 @@ struct ProtocolTests {
         let c = Self.chunk()
         #expect(try ChunkMessage.decode(c.encode()) == c)
         let r = ResultMessage(runId: 7, chunkNo: 3, attempt: 2, asOf: c.asOf, worker: "w-1", computeMicros: 123,
-                              predictions: [.init(symbol: "A", value: 0.1 + 0.2, target: c.asOf.adding(days: 1), model: ModelIdentity(kind: .xgboost, path: "/m/A/model.json", hash: "ab")),
-                                            .init(symbol: "B", value: -1e-300, target: c.asOf.adding(days: 3), model: .fallback)],
-                              failures: [.init(symbol: "C", stage: "features", error: "insufficient history: 3 rows")])
+                              predictions: [.init(symbol: "A", day: c.asOf, value: 0.1 + 0.2, target: c.asOf.adding(days: 1), model: ModelIdentity(kind: .xgboost, path: "/m/A/model.json", hash: "ab")),
+                                            .init(symbol: "B", day: c.asOf.adding(days: -1), value: -1e-300, target: c.asOf.adding(days: 3), model: .fallback)],
+                              failures: [.init(symbol: "C", day: c.asOf, stage: "features", error: "insufficient history: 3 rows")])
         #expect(try ResultMessage.decode(r.encode()) == r)
+        var range = c
+        range.firstDay = c.asOf.adding(days: -30)
+        #expect(try ChunkMessage.decode(range.encode()) == range)
+        #expect(range.isRange && !c.isRange)
+        range.firstDay = c.asOf.adding(days: 1)
+        let late = #expect(throws: MessageDecodingError.self) { try ChunkMessage.decode(range.encode()) }
+        #expect(late?.description.contains("must be on or before the as-of date") == true)
         #expect(try CancelMessage.decode(CancelMessage(runId: 9).encode()) == CancelMessage(runId: 9))
     }
 

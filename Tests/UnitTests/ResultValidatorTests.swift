@@ -20,7 +20,7 @@ struct ResultValidatorTests {
 
     static func item(_ s: String, value: Double = 0.5, target: Day? = nil, path: String? = store + "/_global/model.json",
                      hash: String? = hash, kind: ModelKind = .linear) -> ResultMessage.Item {
-        .init(symbol: s, value: value, target: target ?? asOf.adding(days: 3),
+        .init(symbol: s, day: asOf, value: value, target: target ?? asOf.adding(days: 3),
               model: kind == .fallback ? .fallback : ModelIdentity(kind: kind, path: path, hash: hash))
     }
 
@@ -32,7 +32,7 @@ struct ResultValidatorTests {
     @Test("a result with every symbol once, as prediction or failure, passes")
     func good() {
         let r = result([Self.item("ZZ"), Self.item("ZZ Q", kind: .fallback)],
-                       [.init(symbol: "Ü/..", stage: "features", error: "insufficient history")])
+                       [.init(symbol: "Ü/..", day: Self.asOf, stage: "features", error: "insufficient history")])
         #expect(ResultValidator.problem(with: r, for: chunk) == nil)
     }
 
@@ -70,13 +70,35 @@ struct ResultValidatorTests {
         case "path with ..": r = result([z, q, Self.item("Ü/..", path: Self.store + "/../etc/model.json")])
         case "bad hash": r = result([z, q, Self.item("Ü/..", hash: "abc")])
         case "fallback with a path":
-            r = result([z, q, .init(symbol: "Ü/..", value: 1, target: Self.asOf.adding(days: 1),
+            r = result([z, q, .init(symbol: "Ü/..", day: Self.asOf, value: 1, target: Self.asOf.adding(days: 1),
                                     model: ModelIdentity(kind: .fallback, path: "/x", hash: nil))])
-        case "unknown stage": r = result([z, q], [.init(symbol: "Ü/..", stage: "; DROP TABLE", error: "x")])
+        case "unknown stage": r = result([z, q], [.init(symbol: "Ü/..", day: Self.asOf, stage: "; DROP TABLE", error: "x")])
         case "attempt never published": r = result([z, q, u], attempt: 2)
         default: Issue.record("unknown case \(name)"); return
         }
         let why = try #require(ResultValidator.problem(with: r, for: chunk), "\(name) was accepted")
         #expect(why.contains(expected), "\(name): \(why)")
+    }
+
+    @Test("a backfill result must account for each symbol on each of its trading days in the range, once")
+    func backfillCoverage() throws {
+        let d1 = Self.asOf.adding(days: -2), d2 = Self.asOf
+        var request = RunRequest(market: "nepse", asOf: d2, modelStore: Self.store)
+        request.firstDay = d1
+        let chunk = ChunkContext(runId: 1, chunkNo: 4, market: "nepse", asOf: d2, firstDay: d1, symbols: ["A", "B"],
+                                 expected: ["A": [d1, d2], "B": [d2]], attempts: 1, config: request.json)
+        func item(_ s: String, _ d: Day) -> ResultMessage.Item {
+            .init(symbol: s, day: d, value: 0.1, target: d.adding(days: 1),
+                  model: ModelIdentity(kind: .linear, path: Self.store + "/_global/model.json", hash: Self.hash))
+        }
+        func check(_ items: [ResultMessage.Item], skips: [ResultMessage.Skip] = []) -> String? {
+            ResultValidator.problem(with: ResultMessage(runId: 1, chunkNo: 4, attempt: 1, asOf: d2, worker: "w", computeMicros: 1,
+                                                        predictions: items, failures: [], skips: skips), for: chunk)
+        }
+        #expect(check([item("A", d2), item("B", d2)], skips: [.init(symbol: "A", day: d1, reason: "insufficient history")]) == nil)
+        #expect(check([item("A", d1), item("A", d2)])?.contains("1 entries of the chunk are missing from the result, e.g. 'B'") == true)
+        #expect(check([item("A", d1), item("A", d2), item("B", d2), item("B", d1)])?.contains("'B' on \(d1) is not a day of the chunk")
+                == true)
+        #expect(check([item("A", d1), item("A", d2), item("B", d2), item("A", d2)])?.contains("reported twice") == true)
     }
 }

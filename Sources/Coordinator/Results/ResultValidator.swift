@@ -20,19 +20,10 @@ public enum ResultValidator {
             return "attempt \(result.attempt) was never published (the chunk is at attempt \(chunk.attempts))"
         }
         guard !result.worker.isEmpty else { return "no worker name" }
-        let expected = Set(chunk.symbols)
-        var seen = Set<String>()
-        for symbol in result.symbols {
-            guard expected.contains(symbol) else { return "symbol '\(shown(symbol))' is not in chunk \(chunk.chunkNo)" }
-            guard seen.insert(symbol).inserted else { return "symbol '\(shown(symbol))' is reported twice" }
-        }
-        if seen.count < expected.count {
-            let missing = expected.subtracting(seen).sorted()
-            return "\(missing.count) symbol(s) of the chunk are missing from the result, e.g. '\(shown(missing[0]))'"
-        }
+        if let why = coverage(of: result, for: chunk) { return why }
         let store = modelStore ?? RunRequest.stored(chunk.config)?.modelStore
         for p in result.predictions {
-            if let why = problem(with: p, asOf: chunk.asOf, modelStore: store) { return "\(shown(p.symbol)): \(why)" }
+            if let why = problem(with: p, asOf: p.day, modelStore: store) { return "\(shown(p.symbol)): \(why)" }
         }
         for f in result.failures {
             guard stages.contains(f.stage) else { return "\(shown(f.symbol)): unknown failure stage '\(shown(f.stage))'" }
@@ -40,6 +31,30 @@ public enum ResultValidator {
         }
         for k in result.skips where k.reason.isEmpty { return "\(shown(k.symbol)): skip without a reason" }
         return nil
+    }
+
+    /// Whether the result accounts for exactly the chunk's entries, each once: each symbol on
+    /// the as-of day (daily), or on each of its trading days in the range (backfill).
+    static func coverage(of result: ResultMessage, for chunk: ChunkContext) -> String? {
+        var open = chunk.expected.mapValues(Set.init)
+        let entries = result.predictions.map { ($0.symbol, $0.day) } + result.failures.map { ($0.symbol, $0.day) }
+            + result.skips.map { ($0.symbol, $0.day) }
+        for (symbol, day) in entries {
+            guard let days = open[symbol] else { return "symbol '\(shown(symbol))' is not in chunk \(chunk.chunkNo)" }
+            guard days.contains(day) else {
+                let asked = chunk.expected[symbol]!.contains(day)
+                if chunk.firstDay == nil { return asked ? "symbol '\(shown(symbol))' is reported twice" : "day \(day) is not the run's \(chunk.asOf)" }
+                return "'\(shown(symbol))' on \(day) is " + (asked ? "reported twice" : "not a day of the chunk")
+            }
+            open[symbol]!.remove(day)
+        }
+        let missing = open.filter { !$0.value.isEmpty }
+        guard let (symbol, days) = missing.min(by: { $0.key < $1.key }) else { return nil }
+        let count = missing.values.reduce(0) { $0 + $1.count }
+        if chunk.firstDay == nil {
+            return "\(count) symbol(s) of the chunk are missing from the result, e.g. '\(shown(symbol))'"
+        }
+        return "\(count) entries of the chunk are missing from the result, e.g. '\(shown(symbol))' on \(days.min()!)"
     }
 
     static func problem(with p: ResultMessage.Item, asOf: Day, modelStore: String?) -> String? {

@@ -5,8 +5,8 @@ extension RunCoordinator {
     /// Resumes the date's unfinished run (with the settings it was started with), or plans a
     /// new one: checks the model store, chooses the symbols, splits them into chunks.
     func planOrResume(_ db: ReconnectingPGConnection) throws -> Int64 {
-        let market = request.market, asOf = request.asOf
-        if let active = try db.ledger({ try $0.resumableRun(market: market, asOf: asOf) }) {
+        let market = request.market, asOf = request.asOf, first = request.firstDay
+        if let active = try db.ledger({ try $0.resumableRun(market: market, asOf: asOf, firstDay: first) }) {
             if active.status == .failed {
                 try db.ledger { try $0.reopen(active.id) }
                 say("run \(active.id) had failed (\(active.error ?? "?")); resuming it")
@@ -18,10 +18,12 @@ extension RunCoordinator {
                     say("resuming run \(active.id) with its original settings; ignoring \(ignored.joined(separator: ", "))")
                 }
             }
-            say("resuming run \(active.id) for \(market) \(asOf): \(active.processed) of \(active.total) symbols already processed")
+            say("resuming run \(active.id) for \(market) \(request.daysDescription): \(active.processed) of \(active.total) "
+                + "\(request.isBackfill ? "entries" : "symbols") already processed")
             return active.id
         }
         try checkModelStore()
+        if let first { return try planBackfill(db, from: first) }
         let onDay = try db.market { try $0.symbols(market: market, on: asOf) }
         var symbols = request.symbols ?? onDay
         if request.onlyUnpredicted {
@@ -40,6 +42,33 @@ extension RunCoordinator {
             _ = try db.ledger { try $0.finish(id, error: why) }
         } else if symbols.isEmpty {
             say("nothing to predict for \(market) \(asOf): every symbol already has a prediction")
+        }
+        return id
+    }
+
+    /// A backfill: every symbol with rows in the range (or those asked for), in chunks of symbols;
+    /// each chunk accounts for its symbols' trading days in the range.
+    func planBackfill(_ db: ReconnectingPGConnection, from first: Day) throws -> Int64 {
+        let market = request.market, asOf = request.asOf
+        let counts = try db.market { try $0.tradingDayCounts(market: market, from: first, through: asOf, symbols: request.symbols) }
+        let days = Dictionary(uniqueKeysWithValues: counts.map { ($0.symbol, $0.days) })
+        var symbols = counts.map(\.symbol)
+        if request.onlyUnpredicted {
+            symbols = try db.market { try $0.partlyUnpredicted(symbols, market: market, from: first, through: asOf) }
+        }
+        let chunks = RunPlan.chunks(symbols, chunkSize: request.chunkSize)
+        let id = try db.ledger { ledger in
+            if let active = try ledger.resumableRun(market: market, asOf: asOf, firstDay: first) { return active.id }
+            return try ledger.createRun(market: market, asOf: asOf, firstDay: first, chunks: chunks,
+                                        items: chunks.map { $0.reduce(0) { $0 + days[$1]! } }, config: request.json,
+                                        parent: request.parentRunId, coordinator: options.coordinatorId)
+        }
+        if counts.isEmpty {
+            let why = "no data for \(market) from \(first) through \(asOf): were the days' files ingested?"
+            say(why)
+            _ = try db.ledger { try $0.finish(id, error: why) }
+        } else if symbols.isEmpty {
+            say("nothing to predict for \(market) \(request.daysDescription): every day of every symbol has a prediction")
         }
         return id
     }

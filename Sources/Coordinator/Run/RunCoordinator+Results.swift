@@ -45,11 +45,11 @@ extension RunCoordinator {
                     runId: result.runId, chunkNo: result.chunkNo, worker: result.worker,
                     computeMillis: Double(result.computeMicros) / 1000,
                     predictions: result.predictions.map {
-                        PredictionRow(symbol: $0.symbol, target: $0.target, value: $0.value, kind: $0.model.kind.rawValue,
+                        PredictionRow(symbol: $0.symbol, day: $0.day, target: $0.target, value: $0.value, kind: $0.model.kind.rawValue,
                                       path: $0.model.path, hash: $0.model.hash, fallback: $0.model.kind == .fallback)
                     },
-                    failures: result.failures.map { FailureRow(symbol: $0.symbol, stage: $0.stage, error: $0.error) },
-                    skips: result.skips.map { SkipRow(symbol: $0.symbol, reason: $0.reason) },
+                    failures: result.failures.map { FailureRow(symbol: $0.symbol, day: $0.day, stage: $0.stage, error: $0.error) },
+                    skips: result.skips.map { SkipRow(symbol: $0.symbol, day: $0.day, reason: $0.reason) },
                     check: { chunk in
                         // This run's request is at hand; another run's is read from the ledger.
                         let store = chunk.runId == runId ? request.modelStore : RunRequest.stored(chunk.config)?.modelStore

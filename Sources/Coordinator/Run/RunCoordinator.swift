@@ -66,7 +66,13 @@ public final class RunCoordinator: @unchecked Sendable {
                                 calendar: TradingCalendar(weekdays: Set(options.request.tradingWeekdays))).window
     }
 
-    var lockName: String { NamedLock.run(market: request.market, asOf: request.asOf.description) }
+    var lockName: String { NamedLock.run(market: request.market, asOf: request.daysDescription) }
+
+    /// The command that resumes this run.
+    var resumeHint: String {
+        request.firstDay.map { "`coordinator backfill --from \($0) --to \(request.asOf)`" }
+            ?? "`coordinator run --date \(request.asOf)`"
+    }
 
     /// Runs to the end; returns the exit and the final run record.
     public func run() throws -> (RunExit, RunRecord?) {
@@ -76,7 +82,7 @@ public final class RunCoordinator: @unchecked Sendable {
         let lock = try PGConnection(options.databaseURL)
         try Migrator.migrate(lock)
         guard try NamedLock.tryHold(lockName, on: lock) else {
-            say("another coordinator is already running \(request.market) \(request.asOf); not starting a second one")
+            say("another coordinator is already running \(request.market) \(request.daysDescription); not starting a second one")
             return (.locked, nil)
         }
         lockConn = lock
@@ -95,7 +101,8 @@ public final class RunCoordinator: @unchecked Sendable {
         let run0 = try db.ledger { try $0.run(id)! }
         if let early = try finishIfEmpty(db, run0) { return early }
         let chunkCount = try db.ledger { try $0.chunks(id).count }
-        say("run \(id) for \(request.market) \(request.asOf): \(run0.total) symbols in \(chunkCount) chunks "
+        say("run \(id) for \(request.market) \(request.daysDescription): \(run0.total) \(request.isBackfill ? "entries" : "symbols") "
+            + "in \(chunkCount) chunks "
             + "(chunk size \(request.chunkSize), window \(window) rows, models \(request.modelStore))")
 
         // 3. The broker: confirms for publishing, consumers for results and dead letters.
@@ -109,7 +116,7 @@ public final class RunCoordinator: @unchecked Sendable {
         do {
             while true {
                 if stopRequested.load(ordering: .relaxed) {
-                    say("stopping on request; run \(id) stays open: `coordinator run --date \(request.asOf)` resumes it")
+                    say("stopping on request; run \(id) stays open: \(resumeHint) resumes it")
                     reporter.summary(try db.ledger { try $0.run(id)! }, seconds: Date().timeIntervalSince(started),
                                      processedAtStart: processedAtStart)
                     return (.failed, nil)
@@ -137,7 +144,7 @@ public final class RunCoordinator: @unchecked Sendable {
             }
         } catch let e as AMQPError where e.isConnectionLoss {
             let why = "broker unreachable for \(Int(options.brokerGiveUpSeconds))s, giving up: \(e)"
-            say("run \(id): \(why); a later `coordinator run` for \(request.asOf) resumes it")
+            say("run \(id): \(why); a later \(resumeHint) resumes it")
             final = try db.ledger { try $0.finish(id, error: why) }
         }
         let r = final!
@@ -171,7 +178,8 @@ public final class RunCoordinator: @unchecked Sendable {
         let l = try PGConnection(options.databaseURL)
         guard try NamedLock.tryHold(lockName, on: l) else {
             throw PGError(sqlState: "55P03",
-                          message: "lost the lock for \(request.market) \(request.asOf) to another coordinator during a database outage")
+                          message: "lost the lock for \(request.market) \(request.daysDescription) to another coordinator "
+                            + "during a database outage")
         }
         lockConn = l
     }

@@ -7,6 +7,9 @@ public struct RunRequest: Codable, Sendable, Equatable {
     /// The market (daily-file prefix) whose history and predictions the run uses.
     public var market: String
     public var asOf: Day
+    /// A backfill's first day: every trading day from it through `asOf` is predicted in one run
+    /// (nil: a daily run of `asOf`).
+    public var firstDay: Day?
     /// Only these symbols (nil: every symbol of the market with a row on the date).
     public var symbols: [String]?
     public var onlyUnpredicted = false
@@ -34,7 +37,7 @@ public struct RunRequest: Codable, Sendable, Equatable {
         case asOf = "as_of_date", onlyUnpredicted = "only_unpredicted", chunkSize = "chunk_size", modelStore = "model_store"
         case fallbackOnly = "fallback_only", timeoutSeconds = "timeout_seconds", maxAttempts = "max_attempts"
         case backoffSeconds = "backoff_seconds", tradingWeekdays = "trading_weekdays", parentRunId = "parent_run_id"
-        case priority
+        case priority, firstDay = "first_date"
     }
 
     public init(market: String, asOf: Day, modelStore: String) {
@@ -58,9 +61,16 @@ public struct RunRequest: Codable, Sendable, Equatable {
         tradingWeekdays = try c.decodeIfPresent([Int].self, forKey: .tradingWeekdays) ?? [0, 1, 2, 3, 4]
         parentRunId = try c.decodeIfPresent(Int64.self, forKey: .parentRunId)
         priority = try c.decodeIfPresent(RunPriority.self, forKey: .priority) ?? .normal
+        firstDay = try c.decodeIfPresent(Day.self, forKey: .firstDay)
     }
 
     public var timeout: Duration { .seconds(timeoutSeconds) }
+
+    /// Whether the request is a backfill over a range of days.
+    public var isBackfill: Bool { firstDay != nil }
+
+    /// `2024-01-31`, or `2024-01-01…2024-01-31` for a backfill.
+    public var daysDescription: String { firstDay.map { "\($0)…\(asOf)" } ?? asOf.description }
 
     /// The request as stored in `runs.config`.
     public var json: String {
@@ -83,6 +93,12 @@ public struct RunRequest: Codable, Sendable, Equatable {
         guard backoffSeconds.isFinite, backoffSeconds >= 0 else { throw bad("--backoff \(backoffSeconds): must be 0 or more seconds") }
         guard Day.supported.contains(asOf) else { throw bad("date \(asOf) is outside \(Day.supported.lowerBound)…\(Day.supported.upperBound)") }
         guard !market.isEmpty else { throw bad("--market must not be empty") }
+        if let firstDay {
+            guard Day.supported.contains(firstDay), firstDay <= asOf else {
+                throw bad("--from \(firstDay) must be on or before --to \(asOf)")
+            }
+            guard asOf.daysSinceEpoch - firstDay.daysSinceEpoch <= 36_600 else { throw bad("--from … --to spans more than 100 years") }
+        }
         guard !tradingWeekdays.isEmpty, tradingWeekdays.allSatisfy((0...6).contains) else {
             throw bad("trading weekdays \(tradingWeekdays): each must be 0 (Sunday) … 6 (Saturday), at least one")
         }

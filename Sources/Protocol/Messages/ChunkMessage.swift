@@ -7,6 +7,9 @@ public struct ChunkMessage: Sendable, Equatable, Codable {
     public var chunkNo: Int
     public var attempt: Int
     public var asOf: Day
+    /// The first day to predict: `asOf` for a daily run; a backfill predicts every day of each
+    /// series from here through `asOf`, so its series hold the range plus the window before it.
+    public var firstDay: Day
     /// The model store folder workers read models from (a shared volume in compose).
     public var modelStore: String
     /// Weekdays the market trades (0 = Sunday), for the target date.
@@ -17,16 +20,20 @@ public struct ChunkMessage: Sendable, Equatable, Codable {
     public var series: [SymbolSeries]
 
     public init(runId: Int64, chunkNo: Int, attempt: Int, asOf: Day, modelStore: String, tradingWeekdays: [Int],
-                fallbackOnly: Bool = false, series: [SymbolSeries]) {
+                fallbackOnly: Bool = false, firstDay: Day? = nil, series: [SymbolSeries]) {
         self.runId = runId
         self.chunkNo = chunkNo
         self.attempt = attempt
         self.asOf = asOf
+        self.firstDay = firstDay ?? asOf
         self.modelStore = modelStore
         self.tradingWeekdays = tradingWeekdays
         self.fallbackOnly = fallbackOnly
         self.series = series
     }
+
+    /// Whether this chunk predicts a range of days (a backfill), not only the as-of day.
+    public var isRange: Bool { firstDay != asOf }
 
     /// `run-<id>-chunk-<n>-a<attempt>`.
     public var messageId: String { "run-\(runId)-chunk-\(chunkNo)-a\(attempt)" }
@@ -35,6 +42,7 @@ public struct ChunkMessage: Sendable, Equatable, Codable {
         var w = BinaryWriter(capacity: 64 + series.count * (series.first.map { $0.count * 44 + 24 } ?? 0))
         WireFormat.header(&w, .chunk)
         w.i64(runId); w.u32(UInt32(chunkNo)); w.u16(UInt16(clamping: attempt)); w.i32(asOf.daysSinceEpoch)
+        w.i32(firstDay.daysSinceEpoch)
         w.string(modelStore)
         w.u8(UInt8(tradingWeekdays.count)); for d in tradingWeekdays { w.u8(UInt8(d)) }
         w.u8(fallbackOnly ? 1 : 0)
@@ -51,6 +59,10 @@ public struct ChunkMessage: Sendable, Equatable, Codable {
         var r = try WireFormat.reader(body, expecting: .chunk)
         let (runId, chunkNo, attempt) = try MessageFields.identity(&r)
         let asOf = try r.day("as-of date")
+        let firstDay = try r.day("first day")
+        guard firstDay <= asOf, asOf.daysSinceEpoch - firstDay.daysSinceEpoch <= 36_600 else {
+            throw MessageDecodingError("first day \(firstDay) must be on or before the as-of date \(asOf), within 100 years")
+        }
         let store = try r.string("model store", maxBytes: 4096)
         let nw = Int(try r.u8("weekday count"))
         var weekdays: [Int] = []
@@ -79,7 +91,7 @@ public struct ChunkMessage: Sendable, Equatable, Codable {
         }
         guard r.atEnd else { throw MessageDecodingError("\(body.count - r.offset) trailing bytes after chunk") }
         return ChunkMessage(runId: runId, chunkNo: chunkNo, attempt: attempt, asOf: asOf, modelStore: store,
-                            tradingWeekdays: weekdays, fallbackOnly: flags == 1, series: series)
+                            tradingWeekdays: weekdays, fallbackOnly: flags == 1, firstDay: firstDay, series: series)
     }
 }
 

@@ -1,13 +1,15 @@
-/// The message contract between coordinator and workers, version 2.
+/// The message contract between coordinator and workers, version 3.
 ///
 /// Every body starts with the magic bytes `CB`, the protocol version and the message kind, so a
 /// worker can refuse (dead-letter with a reason) anything it does not understand. Every field is
 /// checked where it is decoded: a message that decodes is safe to act on (though a result must
 /// still match its chunk, which only the coordinator can check).
 ///
-/// Version 2 added the chunk's flags (fallback-only) and the `started` message.
+/// Version 2 added the chunk's flags (fallback-only) and the `started` message; version 3 the
+/// chunk's first day (a backfill predicts every day from it through the as-of day) and the day
+/// of each prediction, failure and skip in a result.
 public enum WireFormat {
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
     static let magic: (UInt8, UInt8) = (0x43, 0x42)  // "CB"
 
     /// The kinds of message.

@@ -26,6 +26,28 @@ public struct MarketStore {
         return symbols.filter { !have.contains($0) }
     }
 
+    /// Each symbol of `market` (or of `symbols`) with rows from `first` through `last`, and how
+    /// many: a backfill's (symbol, day) entries. Sorted by symbol.
+    public func tradingDayCounts(market: String, from first: Day, through last: Day,
+                                 symbols: [String]?) throws -> [(symbol: String, days: Int)] {
+        try db.query("""
+            SELECT symbol, count(*) FROM ohlcv
+            WHERE market = $1 AND trading_date BETWEEN $2 AND $3 AND ($4::text[] IS NULL OR symbol = ANY($4::text[]))
+            GROUP BY symbol ORDER BY symbol
+            """, [market, first.description, last.description, symbols.map { PGArray.text($0) }])
+            .decode { (try $0.string(0), try $0.int(1)) }
+    }
+
+    /// Of `symbols`, those with a trading day from `first` through `last` that has no prediction.
+    public func partlyUnpredicted(_ symbols: [String], market: String, from first: Day, through last: Day) throws -> [String] {
+        let some = Set(try db.query("""
+            SELECT DISTINCT o.symbol FROM ohlcv o
+            LEFT JOIN predictions p ON p.market = o.market AND p.symbol = o.symbol AND p.as_of_date = o.trading_date
+            WHERE o.market = $1 AND o.symbol = ANY($2::text[]) AND o.trading_date BETWEEN $3 AND $4 AND p.symbol IS NULL
+            """, [market, PGArray.text(symbols), first.description, last.description]).rows.map { $0[0]! })
+        return symbols.filter { some.contains($0) }
+    }
+
     /// The days of `market` with an ingested daily file after `day`, oldest first.
     public func tradingDays(market: String, after day: Day) throws -> [Day] {
         try db.query("""
@@ -41,20 +63,47 @@ public struct MarketStore {
     /// Each symbol's last `rows` rows up to and including `day` (what its features need).
     /// One index scan per symbol; the result is parsed in place, without a string per field.
     public func windows(_ symbols: [String], market: String, through day: Day, rows: Int) throws -> [String: SymbolSeries] {
-        try db.withRawResult("""
+        try series("""
             SELECT s.symbol, w.trading_date, w.open, w.high, w.low, w.close, w.volume
             FROM unnest($1::text[]) AS s(symbol)
             CROSS JOIN LATERAL (
                 SELECT trading_date, open, high, low, close, volume FROM ohlcv o
                 WHERE o.market = $4 AND o.symbol = s.symbol AND o.trading_date <= $2
                 ORDER BY trading_date DESC LIMIT $3) w
-            """, [PGArray.text(symbols), day.description, rows, market]) { r in
+            """, [PGArray.text(symbols), day.description, rows, market], capacity: symbols.count, descending: true)
+    }
+
+    /// Each symbol's rows from `first` through `last`, plus the `before` rows preceding `first`
+    /// (what a backfill's features need), oldest first.
+    public func ranges(_ symbols: [String], market: String, from first: Day, through last: Day,
+                       before: Int) throws -> [String: SymbolSeries] {
+        try series("""
+            SELECT s.symbol, w.trading_date, w.open, w.high, w.low, w.close, w.volume
+            FROM unnest($1::text[]) AS s(symbol)
+            CROSS JOIN LATERAL (
+                SELECT * FROM (
+                    SELECT trading_date, open, high, low, close, volume FROM ohlcv o
+                    WHERE o.market = $5 AND o.symbol = s.symbol AND o.trading_date < $2
+                    ORDER BY trading_date DESC LIMIT $4) b
+                UNION ALL
+                SELECT trading_date, open, high, low, close, volume FROM ohlcv o
+                WHERE o.market = $5 AND o.symbol = s.symbol AND o.trading_date BETWEEN $2 AND $3) w
+            ORDER BY s.symbol, w.trading_date
+            """, [PGArray.text(symbols), first.description, last.description, before, market],
+            capacity: symbols.count, descending: false)
+    }
+
+    /// Parses rows (symbol, date, open, high, low, close, volume), grouped by symbol, in place.
+    func series(_ sql: String, _ params: [any PGBindable], capacity: Int, descending: Bool) throws -> [String: SymbolSeries] {
+        try db.withRawResult(sql, params) { r in
             var out: [String: SymbolSeries] = [:]
-            out.reserveCapacity(symbols.count)
+            out.reserveCapacity(capacity)
             var current: SymbolSeries? = nil
             func flush() {
                 guard var s = current else { return }
-                s.days.reverse(); s.open.reverse(); s.high.reverse(); s.low.reverse(); s.close.reverse(); s.volume.reverse()
+                if descending {
+                    s.days.reverse(); s.open.reverse(); s.high.reverse(); s.low.reverse(); s.close.reverse(); s.volume.reverse()
+                }
                 out[s.symbol] = s
             }
             for i in 0..<r.rowCount {
@@ -62,20 +111,24 @@ public struct MarketStore {
                 if current == nil || !current!.symbol.utf8.elementsEqual(sym) {
                     flush()
                     current = SymbolSeries(symbol: String(decoding: sym, as: UTF8.self))
-                    current!.days.reserveCapacity(rows)
                 }
-                guard let d = Day.parseISO(r.bytes(i, 1)) else { throw PGError(sqlState: nil, message: "bad date in ohlcv: \(r.string(i, 1))") }
-                var v = [0.0, 0, 0, 0, 0]
-                for k in 0..<5 {
-                    // Open, High, Low and Volume may be NULL (absent in the file, flagged): NaN.
-                    if r.isNull(i, 2 + k) { v[k] = .nan; continue }
-                    guard let x = DecimalParser.parse(r.bytes(i, 2 + k)) else {
-                        throw PGError(sqlState: nil, message: "bad number in ohlcv: \(r.string(i, 2 + k))")
+                guard let d = Day.parseISO(r.bytes(i, 1)) else {
+                    throw PGError(sqlState: nil, message: "bad date in ohlcv: \(r.string(i, 1))")
+                }
+                var v = (0.0, 0.0, 0.0, 0.0, 0.0)
+                try withUnsafeMutableBytes(of: &v) { raw in
+                    let x = raw.bindMemory(to: Double.self)
+                    for k in 0..<5 {
+                        // Open, High, Low and Volume may be NULL (absent in the file, flagged): NaN.
+                        if r.isNull(i, 2 + k) { x[k] = .nan; continue }
+                        guard let n = DecimalParser.parse(r.bytes(i, 2 + k)) else {
+                            throw PGError(sqlState: nil, message: "bad number in ohlcv: \(r.string(i, 2 + k))")
+                        }
+                        x[k] = n
                     }
-                    v[k] = x
                 }
-                current!.days.append(d); current!.open.append(v[0]); current!.high.append(v[1])
-                current!.low.append(v[2]); current!.close.append(v[3]); current!.volume.append(v[4])
+                current!.days.append(d); current!.open.append(v.0); current!.high.append(v.1)
+                current!.low.append(v.2); current!.close.append(v.3); current!.volume.append(v.4)
             }
             flush()
             return out

@@ -63,6 +63,13 @@ public struct PGBinaryCopyWriter {
         if value.isNaN { addNull() } else { add(value) }
     }
 
+    /// Appends a `boolean` field.
+    public mutating func add(_ value: Bool) {
+        startField()
+        append(UInt32(1))
+        buffer.append(value ? 1 : 0)
+    }
+
     /// Appends an `integer` field.
     public mutating func add(_ value: Int32) {
         startField()

@@ -56,6 +56,12 @@ public struct PGRow: Sendable {
         return d
     }
 
+    public func optionalDay(_ i: Int) throws -> Day? {
+        guard let v = optional(i) else { return nil }
+        guard let d = Day(iso: v) else { throw bad(i, "a date") }
+        return d
+    }
+
     /// A value converted by `make` (an enum's `init(rawValue:)`).
     public func decode<T>(_ i: Int, _ make: (String) -> T?) throws -> T {
         guard let v = optional(i), let x = make(v) else { throw bad(i, "a \(T.self)") }

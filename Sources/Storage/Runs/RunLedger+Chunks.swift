@@ -47,7 +47,8 @@ extension RunLedger {
         try db.transaction {
             guard let row = try db.query("""
                 SELECT c.status, c.attempts, c.symbols::text, r.as_of_date,
-                       coalesce((r.config->>'max_attempts')::int, 3), coalesce((r.config->>'backoff_seconds')::float8, 1)
+                       coalesce((r.config->>'max_attempts')::int, 3), coalesce((r.config->>'backoff_seconds')::float8, 1),
+                       r.market, r.first_date
                 FROM chunks c JOIN runs r USING (run_id)
                 WHERE c.run_id = $1 AND c.chunk_no = $2 FOR UPDATE OF c
                 """, [Int(runId), chunkNo]).typed.first else { return nil }
@@ -67,13 +68,17 @@ extension RunLedger {
             }
             let symbols = PGArray.parseText(try row.string(2))
             let why = "chunk failed after \(attempts) attempt(s): \(reason)"
-            try recordFailures(runId: runId, chunkNo: chunkNo, asOf: try row.day(3), attempts: attempts,
-                               symbols.map { FailureRow(symbol: $0, stage: "chunk", error: why) })
+            let asOf = try row.day(3)
+            // Every entry of the chunk fails: each symbol on the day, or on each of its days in a backfill's range.
+            let days = try row.optionalDay(7).map { try tradingDays(symbols, market: try row.string(6), from: $0, through: asOf) }
+            let rows = symbols.flatMap { sym in
+                (days?[sym] ?? [asOf]).map { FailureRow(symbol: sym, day: $0, stage: "chunk", error: why) }
+            }
+            try recordFailures(runId: runId, chunkNo: chunkNo, attempts: attempts, rows)
             try db.query("""
-                UPDATE chunks SET status = 'failed', last_error = $3, completed_at = now(), succeeded = 0, failed = cardinality(symbols),
-                  skipped = 0
+                UPDATE chunks SET status = 'failed', last_error = $3, completed_at = now(), succeeded = 0, failed = $4, skipped = 0
                 WHERE run_id = $1 AND chunk_no = $2
-                """, [Int(runId), chunkNo, reason])
+                """, [Int(runId), chunkNo, reason, rows.count])
             try refreshCounts(runId)
             return true
         }

@@ -1,67 +1,30 @@
 import ClosebellCore
 
-/// One prediction of a result, as the ledger writes it.
-public struct PredictionRow: Sendable, Equatable {
-    public var symbol: String
-    public var target: Day
-    public var value: Double
-    public var kind: String
-    public var path: String?
-    public var hash: String?
-    public var fallback: Bool
-
-    public init(symbol: String, target: Day, value: Double, kind: String, path: String?, hash: String?, fallback: Bool) {
-        self.symbol = symbol
-        self.target = target
-        self.value = value
-        self.kind = kind
-        self.path = path
-        self.hash = hash
-        self.fallback = fallback
-    }
-}
-
-/// One failed symbol of a result: the stage and the reason.
-public struct FailureRow: Sendable, Equatable {
-    public var symbol: String
-    public var stage: String
-    public var error: String
-
-    public init(symbol: String, stage: String, error: String) {
-        self.symbol = symbol
-        self.stage = stage
-        self.error = error
-    }
-}
-
-/// One skipped symbol of a result (too little history), with the reason.
-public struct SkipRow: Sendable, Equatable {
-    public var symbol: String
-    public var reason: String
-
-    public init(symbol: String, reason: String) {
-        self.symbol = symbol
-        self.reason = reason
-    }
-}
-
 /// What the ledger knows of a chunk when a result for it arrives: what the result is checked against.
 public struct ChunkContext: Sendable {
     public let runId: Int64
     public let chunkNo: Int
     public let market: String
     public let asOf: Day
+    /// A backfill's first day (nil: a daily run of `asOf`).
+    public let firstDay: Day?
     public let symbols: [String]
+    /// The (symbol, day) entries a result must account for, each exactly once: every symbol on
+    /// `asOf` for a daily run; each symbol on each of its trading days in the range for a backfill.
+    public let expected: [String: [Day]]
     public let attempts: Int
     /// The run's request, as stored (JSON).
     public let config: String
 
-    public init(runId: Int64, chunkNo: Int, market: String, asOf: Day, symbols: [String], attempts: Int, config: String) {
+    public init(runId: Int64, chunkNo: Int, market: String, asOf: Day, firstDay: Day? = nil, symbols: [String],
+                expected: [String: [Day]]? = nil, attempts: Int, config: String) {
         self.runId = runId
         self.chunkNo = chunkNo
         self.market = market
         self.asOf = asOf
+        self.firstDay = firstDay
         self.symbols = symbols
+        self.expected = expected ?? Dictionary(uniqueKeysWithValues: symbols.map { ($0, [asOf]) })
         self.attempts = attempts
         self.config = config
     }
@@ -89,41 +52,28 @@ extension RunLedger {
                       check: (ChunkContext) -> String?) throws -> ResultOutcome {
         try db.transaction {
             guard let row = try db.query("""
-                SELECT c.status, r.market, r.as_of_date, c.symbols::text, c.attempts, r.config::text
+                SELECT c.status, r.market, r.as_of_date, c.symbols::text, c.attempts, r.config::text, r.first_date
                 FROM chunks c JOIN runs r USING (run_id)
                 WHERE c.run_id = $1 AND c.chunk_no = $2 FOR UPDATE OF c
                 """, [Int(runId), chunkNo]).typed.first else { return .unknown }
             guard try row.decode(0, ChunkStatus.init(rawValue:)).isOpen else { return .duplicate }
-            let context = ChunkContext(runId: runId, chunkNo: chunkNo, market: try row.string(1), asOf: try row.day(2),
-                                       symbols: PGArray.parseText(try row.string(3)), attempts: try row.int(4),
-                                       config: try row.string(5))
+            let market = try row.string(1), asOf = try row.day(2), first = try row.optionalDay(6)
+            let symbols = PGArray.parseText(try row.string(3))
+            let context = ChunkContext(
+                runId: runId, chunkNo: chunkNo, market: market, asOf: asOf, firstDay: first, symbols: symbols,
+                expected: try first.map { try tradingDays(symbols, market: market, from: $0, through: asOf) },
+                attempts: try row.int(4), config: try row.string(5))
             if let reason = check(context) { return .rejected(reason) }
-            if !predictions.isEmpty {
-                try db.query("""
-                    INSERT INTO predictions (market, symbol, as_of_date, target_date, predicted_return, model_kind, model_path,
-                                             model_hash, is_fallback, run_id, chunk_no, predicted_at)
-                    SELECT $11, s, $1::date, t, v, k, p, h, f, $2, $3, now()
-                    FROM unnest($4::text[], $5::date[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::bool[])
-                      AS u(s, t, v, k, p, h, f)
-                    ON CONFLICT (market, symbol, as_of_date) DO UPDATE SET target_date = EXCLUDED.target_date,
-                      predicted_return = EXCLUDED.predicted_return, model_kind = EXCLUDED.model_kind,
-                      model_path = EXCLUDED.model_path, model_hash = EXCLUDED.model_hash, is_fallback = EXCLUDED.is_fallback,
-                      run_id = EXCLUDED.run_id, chunk_no = EXCLUDED.chunk_no, predicted_at = EXCLUDED.predicted_at
-                    """, [context.asOf.description, Int(runId), chunkNo,
-                          PGArray.text(predictions.map(\.symbol)), PGArray.text(predictions.map { $0.target.description }),
-                          PGArray.double(predictions.map(\.value)), PGArray.text(predictions.map(\.kind)),
-                          PGArray.text(predictions.map(\.path)), PGArray.text(predictions.map(\.hash)),
-                          PGArray.bool(predictions.map(\.fallback)), context.market])
-            }
+            try writePredictions(predictions, market: market, runId: runId, chunkNo: chunkNo)
             if !failures.isEmpty {
-                try recordFailures(runId: runId, chunkNo: chunkNo, asOf: context.asOf, attempts: context.attempts, failures)
+                try recordFailures(runId: runId, chunkNo: chunkNo, attempts: context.attempts, failures)
             }
             if !skips.isEmpty {
                 try db.query("""
                     INSERT INTO symbol_skips (run_id, symbol, as_of_date, chunk_no, reason)
-                    SELECT $1, s, $2::date, $3, r FROM unnest($4::text[], $5::text[]) AS u(s, r)
+                    SELECT $1, s, d, $2, r FROM unnest($3::text[], $4::date[], $5::text[]) AS u(s, d, r)
                     ON CONFLICT (run_id, symbol, as_of_date) DO UPDATE SET reason = EXCLUDED.reason, chunk_no = EXCLUDED.chunk_no
-                    """, [Int(runId), context.asOf.description, chunkNo, PGArray.text(skips.map(\.symbol)),
+                    """, [Int(runId), chunkNo, PGArray.text(skips.map(\.symbol)), PGArray.text(skips.map(\.day.description)),
                           PGArray.text(skips.map(\.reason))])
             }
             try db.query("""
@@ -136,13 +86,57 @@ extension RunLedger {
         }
     }
 
-    func recordFailures(runId: Int64, chunkNo: Int, asOf: Day, attempts: Int, _ failures: [FailureRow]) throws {
+    /// Each symbol's trading days in `market` from `first` through `last` (what a backfill
+    /// chunk's result must account for).
+    public func tradingDays(_ symbols: [String], market: String, from first: Day, through last: Day) throws -> [String: [Day]] {
+        var out: [String: [Day]] = Dictionary(uniqueKeysWithValues: symbols.map { ($0, []) })
+        for r in try db.query("""
+            SELECT symbol, trading_date FROM ohlcv
+            WHERE market = $1 AND symbol = ANY($2::text[]) AND trading_date BETWEEN $3 AND $4 ORDER BY symbol, trading_date
+            """, [market, PGArray.text(symbols), first.description, last.description]).typed {
+            out[try r.string(0), default: []].append(try r.day(1))
+        }
+        return out
+    }
+
+    /// Predictions by binary COPY into a staging table, then one upsert (a backfill's result
+    /// holds thousands): the latest prediction of a (market, symbol, day) wins.
+    func writePredictions(_ predictions: [PredictionRow], market: String, runId: Int64, chunkNo: Int) throws {
+        guard !predictions.isEmpty else { return }
+        try db.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS predictions_stage (symbol text, as_of_date date, target_date date,
+              predicted_return float8, model_kind text, model_path text, model_hash text, is_fallback bool)
+              ON COMMIT DELETE ROWS
+            """)
+        try db.copyInBinary("COPY predictions_stage FROM STDIN (FORMAT binary)", columns: 8) { w in
+            for p in predictions {
+                w.add(p.symbol); w.add(p.day); w.add(p.target); w.add(p.value); w.add(p.kind)
+                if let path = p.path { w.add(path) } else { w.addNull() }
+                if let hash = p.hash { w.add(hash) } else { w.addNull() }
+                w.add(p.fallback)
+                try w.endRow()
+            }
+        }
+        try db.query("""
+            INSERT INTO predictions (market, symbol, as_of_date, target_date, predicted_return, model_kind, model_path,
+                                     model_hash, is_fallback, run_id, chunk_no, predicted_at)
+            SELECT $1, symbol, as_of_date, target_date, predicted_return, model_kind, model_path, model_hash, is_fallback,
+                   $2, $3, now()
+            FROM predictions_stage
+            ON CONFLICT (market, symbol, as_of_date) DO UPDATE SET target_date = EXCLUDED.target_date,
+              predicted_return = EXCLUDED.predicted_return, model_kind = EXCLUDED.model_kind,
+              model_path = EXCLUDED.model_path, model_hash = EXCLUDED.model_hash, is_fallback = EXCLUDED.is_fallback,
+              run_id = EXCLUDED.run_id, chunk_no = EXCLUDED.chunk_no, predicted_at = EXCLUDED.predicted_at
+            """, [market, Int(runId), chunkNo])
+    }
+
+    func recordFailures(runId: Int64, chunkNo: Int, attempts: Int, _ failures: [FailureRow]) throws {
         try db.query("""
             INSERT INTO symbol_failures (run_id, symbol, as_of_date, chunk_no, stage, error, attempts)
-            SELECT $1, s, $2::date, $3, st, e, $4 FROM unnest($5::text[], $6::text[], $7::text[]) AS u(s, st, e)
+            SELECT $1, s, d, $2, st, e, $3 FROM unnest($4::text[], $5::date[], $6::text[], $7::text[]) AS u(s, d, st, e)
             ON CONFLICT (run_id, symbol, as_of_date) DO UPDATE SET stage = EXCLUDED.stage, error = EXCLUDED.error,
               attempts = EXCLUDED.attempts, chunk_no = EXCLUDED.chunk_no, failed_at = now()
-            """, [Int(runId), asOf.description, chunkNo, attempts, PGArray.text(failures.map(\.symbol)),
+            """, [Int(runId), chunkNo, attempts, PGArray.text(failures.map(\.symbol)), PGArray.text(failures.map(\.day.description)),
                   PGArray.text(failures.map(\.stage)), PGArray.text(failures.map(\.error))])
     }
 

@@ -13,14 +13,18 @@ public struct RunLedger {
 
     /// Creates a run and its chunks (status `running`, chunks `pending`). Each chunk's symbols
     /// are stored as a real array: any character a symbol has survives.
-    public func createRun(market: String, asOf: Day, chunks: [[String]], config: String, parent: Int64?,
-                          coordinator: String) throws -> Int64 {
+    /// A backfill (`firstDay` set) gives each chunk's entry count in `items`: its symbols' trading
+    /// days in the range; the run's total is their sum.
+    public func createRun(market: String, asOf: Day, firstDay: Day? = nil, chunks: [[String]], items: [Int]? = nil,
+                          config: String, parent: Int64?, coordinator: String) throws -> Int64 {
         try db.transaction {
+            let total = items?.reduce(0, +) ?? chunks.reduce(0) { $0 + $1.count }
             let id = try db.query("""
-                INSERT INTO runs (market, as_of_date, status, total_symbols, started_at, config, parent_run_id, coordinator, message)
-                VALUES ($1, $2, 'running', $3, now(), $4::jsonb, $5, $6, 'planned')
+                INSERT INTO runs (market, as_of_date, first_date, status, total_symbols, started_at, config, parent_run_id,
+                                  coordinator, message)
+                VALUES ($1, $2, $7, 'running', $3, now(), $4::jsonb, $5, $6, 'planned')
                 RETURNING run_id
-                """, [market, asOf.description, chunks.reduce(0) { $0 + $1.count }, config, parent.map(Int.init), coordinator])
+                """, [market, asOf.description, total, config, parent.map(Int.init), coordinator, firstDay?.description])
                 .typed[0].int64(0)
             if !chunks.isEmpty {
                 let numbers = chunks.enumerated().flatMap { i, c in Array(repeating: i, count: c.count) }
@@ -29,6 +33,12 @@ public struct RunLedger {
                     SELECT $1, n, array_agg(s ORDER BY i), 'pending'
                     FROM unnest($2::int[], $3::text[]) WITH ORDINALITY AS u(n, s, i) GROUP BY n
                     """, [Int(id), PGArray.int(numbers), PGArray.text(chunks.flatMap { $0 })])
+                if let items {
+                    try db.query("""
+                        UPDATE chunks c SET items = u.n FROM unnest($2::int[]) WITH ORDINALITY AS u(n, i)
+                        WHERE c.run_id = $1 AND c.chunk_no = u.i - 1
+                        """, [Int(id), PGArray.int(items)])
+                }
             }
             try refreshCounts(id)
             return id
@@ -37,21 +47,23 @@ public struct RunLedger {
 
     /// The run to resume for a market's date: an unfinished one, or the date's latest run when
     /// it failed for want of a server (it has an error and chunks still open). Nil: plan anew.
-    public func resumableRun(market: String, asOf: Day) throws -> RunRecord? {
+    public func resumableRun(market: String, asOf: Day, firstDay: Day? = nil) throws -> RunRecord? {
         try db.query("""
             SELECT \(RunRecord.columns) FROM runs r
-            WHERE market = $1 AND as_of_date = $2 AND (status IN ('queued', 'running')
+            WHERE market = $1 AND as_of_date = $2 AND first_date IS NOT DISTINCT FROM $3::date
+              AND (status IN ('queued', 'running')
               OR (status = 'failed' AND error IS NOT NULL
-                  AND run_id = (SELECT max(run_id) FROM runs WHERE market = $1 AND as_of_date = $2)
+                  AND run_id = (SELECT max(run_id) FROM runs
+                                WHERE market = $1 AND as_of_date = $2 AND first_date IS NOT DISTINCT FROM $3::date)
                   AND EXISTS (SELECT 1 FROM chunks c WHERE c.run_id = r.run_id AND c.status IN ('pending', 'published'))))
             ORDER BY run_id DESC LIMIT 1
-            """, [market, asOf.description]).decode(RunRecord.init(row:)).first
+            """, [market, asOf.description, firstDay?.description]).decode(RunRecord.init(row:)).first
     }
 
-    /// The days of `market` that a run completed (with or without failures), after `day`.
+    /// The days of `market` that a run or backfill completed (with or without failures), after `day`.
     public func completedDays(market: String, after day: Day) throws -> Set<Day> {
         Set(try db.query("""
-            SELECT DISTINCT as_of_date FROM runs
+            SELECT DISTINCT d::date FROM runs, generate_series(coalesce(first_date, as_of_date), as_of_date, '1 day') AS d
             WHERE market = $1 AND as_of_date > $2 AND status IN ('completed', 'completed_with_failures')
             """, [market, day.description]).rows.compactMap { Day(iso: $0[0]!) })
     }
@@ -120,7 +132,7 @@ public struct RunLedger {
 
     /// What `retry` runs again: the failed symbols, and those a cancel left unprocessed.
     public func retrySymbols(_ runId: Int64) throws -> (failed: [String], unprocessed: [String]) {
-        let failed = try db.query("SELECT symbol FROM symbol_failures WHERE run_id = $1 ORDER BY symbol", [Int(runId)])
+        let failed = try db.query("SELECT DISTINCT symbol FROM symbol_failures WHERE run_id = $1 ORDER BY symbol", [Int(runId)])
             .decode { try $0.string(0) }
         let unprocessed = try db.query("""
             SELECT DISTINCT s FROM chunks, unnest(symbols) AS s WHERE run_id = $1 AND status = 'cancelled' ORDER BY s

@@ -41,12 +41,14 @@ public struct RunRecord: Sendable, Equatable {
     /// The run's request as JSON (what it was asked to do; never a secret).
     public let config: String
     public let parentRunId: Int64?
+    /// A backfill's first day (nil: a daily run of `asOf`).
+    public let firstDay: Day?
 
     public var isFinished: Bool { status.isFinished }
 
     static let columns = """
         run_id, market, as_of_date, status, progress, message, total_symbols, processed, succeeded, failed, retried,
-        started_at, finished_at, error, config::text, parent_run_id, skipped
+        started_at, finished_at, error, config::text, parent_run_id, skipped, first_date
         """
 
     init(row r: PGRow) throws {
@@ -67,6 +69,7 @@ public struct RunRecord: Sendable, Equatable {
         config = r.optional(14) ?? "{}"
         parentRunId = try r.optionalInt64(15)
         skipped = try r.int(16)
+        firstDay = try r.optionalDay(17)
     }
 }
 

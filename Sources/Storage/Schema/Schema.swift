@@ -200,5 +200,14 @@ public enum Schema {
             -- on every row's file name only slowed bulk loading.
             DROP INDEX IF EXISTS ohlcv_by_file;
             """),
+        Migration(version: 8, name: "backfills", sql: """
+            -- A backfill predicts every trading day from first_date through as_of_date in one run;
+            -- its chunks account for (symbol, day) entries, `items` of them (NULL: one per symbol).
+            ALTER TABLE runs ADD COLUMN first_date date;
+            ALTER TABLE chunks ADD COLUMN items integer;
+            DROP INDEX one_active_run_per_date;
+            CREATE UNIQUE INDEX one_active_run_per_date ON runs (market, as_of_date, coalesce(first_date, as_of_date))
+              WHERE status IN ('queued', 'running');
+            """),
     ]
 }
