@@ -45,7 +45,7 @@ struct MessageValidationTests {
         case "symbol twice": body = forged { $0.series[1] = renamed($0.series[1], $0.series[0].symbol) }
         case "empty symbol": body = forged { $0.series[0] = renamed($0.series[0], "") }
         case "days out of order": body = forged { $0.series[0].days.swapAt(0, 1) }
-        case "row after as-of": body = forged { $0.asOf = $0.asOf.adding(days: -1) }
+        case "row after as-of": body = forged { $0.asOf = $0.asOf.adding(days: -1); $0.firstDay = $0.asOf }
         case "day 2^31-1": body = forged { $0.series[0].days[4] = Day(daysSinceEpoch: Int32.max); $0.asOf = Day(daysSinceEpoch: Int32.max) }
         case "as-of far past": body = forged { $0.asOf = Day(daysSinceEpoch: Int32.min) }
         case "attempt 0": body = forged { $0.attempt = 0 }

@@ -33,6 +33,6 @@ struct CatchUpCommand: AsyncParsableCommand {
         // The request's date is replaced by each day caught up.
         let o = settings.options(asOf: start ?? Day(daysSinceEpoch: 0), db: db, broker: broker)
         let logger = Logger(label: "closebell.coordinator")
-        try await launch(CatchUp(options: o, since: start, logger: logger), metrics: metrics, logger: logger)
+        try await launch({ CatchUp(options: o, since: start, logger: logger) }, metrics: metrics, logger: logger)
     }
 }

@@ -27,12 +27,14 @@ struct MetricsOptions: ParsableArguments {
 /// for a later `run` to resume. Exits with the run's code when it is not 0.
 func launch(_ options: RunOptions, metrics: MetricsOptions) async throws {
     let logger = Logger(label: "closebell.coordinator")
-    try await launch(RunCoordinator(options: options, logger: logger), metrics: metrics, logger: logger)
+    try await launch({ RunCoordinator(options: options, logger: logger) }, metrics: metrics, logger: logger)
 }
 
-/// Runs a driver (one run, or a catch-up) as a service group; see ``launch(_:metrics:)``.
-func launch(_ coordinator: any RunDriver, metrics: MetricsOptions, logger: Logger) async throws {
+/// Runs a driver (one run, or a catch-up) as a service group; see ``launch(_:metrics:)``. The
+/// driver is made after the metrics system is bootstrapped, so the metrics it makes are served.
+func launch(_ make: () -> any RunDriver, metrics: MetricsOptions, logger: Logger) async throws {
     let registry = MetricsSetup.bootstrap()
+    let coordinator = make()
     let outcome = Mutex<Result<RunExit, Error>?>(nil)
     let loop = ThreadService(name: "run-loop", gracePeriod: .seconds(30), body: {
         let result = Result { try coordinator.drive() }
