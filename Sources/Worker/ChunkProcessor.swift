@@ -61,8 +61,9 @@ public final class ChunkProcessor: Sendable {
         // Each day from its own window of rows, as a daily run computes it: a backfill's
         // predictions equal the daily runs' and `worker predict`'s to the last bit.
         for s in chunk.series where inv == .models {
-            for day in days(of: s, in: chunk) {
-                switch predictor.predict(s, asOf: day) {
+            let days = days(of: s, in: chunk)
+            for (day, outcome) in zip(days, predictor.predict(s, days: days)) {
+                switch outcome {
                 case .success(let p):
                     items.append(.init(symbol: p.symbol, day: day, value: p.value, target: p.target, model: p.model))
                 case .failure(let f) where f.skipped:

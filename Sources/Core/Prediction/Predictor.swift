@@ -44,36 +44,47 @@ public struct Predictor: Sendable {
     /// Predicts `series.symbol` as of `day` from its history up to that day. The series may
     /// hold only the last ``window`` rows.
     public func predict(_ series: SymbolSeries, asOf day: Day) -> Result<Prediction, SymbolFailure> {
-        guard let last = series.index(of: day) else {
-            return .failure(SymbolFailure(stage: "data", error: "no row for \(series.symbol) on \(day)"))
-        }
-        let s = series.slice(max(0, last + 1 - window)..<(last + 1))
-        let m = engine.compute(s)
-        let r = m.rowCount - 1
-        guard m.isComplete(row: r) else {
-            let missing = (0..<m.columnCount).filter { m.value(row: r, column: $0).isNaN }.map { m.names[$0] }
-            // Fewer rows than the features look back over: a young listing, skipped. With the
-            // whole look-back present, undefined features (0/0 on flat prices) are a failure.
-            let young = last + 1 < engine.window
-            return .failure(SymbolFailure(stage: "features",
-                error: "\(young ? "insufficient history" : "features undefined"): \(last + 1) rows up to \(day); "
-                    + "\(missing.joined(separator: ", ")) undefined", skipped: young))
-        }
-        let choice: ModelChoice
-        do { choice = try store.resolve(symbol: series.symbol) } catch {
-            return .failure(SymbolFailure(stage: "model", error: "\(error)"))
-        }
-        let target = calendar.nextTradingDay(after: day)
-        switch choice {
-        case .fallback:
-            let v = Predictor.fallback(close: s.close)
-            return .success(Prediction(symbol: series.symbol, asOf: day, target: target, value: v, model: .fallback))
-        case .model(let lm):
-            let v = m.row(r).withUnsafeBufferPointer { lm.predict(row: $0) }
-            guard v.isFinite else {
-                return .failure(SymbolFailure(stage: "predict", error: "model \(lm.identity.path ?? "?") produced \(v)"))
+        predict(series, days: [day])[0]
+    }
+
+    /// Predicts `series.symbol` for each of `days`, each from its own window of rows (exactly as
+    /// a daily run of that day would), resolving the symbol's model once.
+    public func predict(_ series: SymbolSeries, days: [Day]) -> [Result<Prediction, SymbolFailure>] {
+        var choice: Result<ModelChoice, SymbolFailure>?
+        return days.map { day in
+            guard let last = series.index(of: day) else {
+                return .failure(SymbolFailure(stage: "data", error: "no row for \(series.symbol) on \(day)"))
             }
-            return .success(Prediction(symbol: series.symbol, asOf: day, target: target, value: v, model: lm.identity))
+            let s = series.slice(max(0, last + 1 - window)..<(last + 1))
+            let m = engine.compute(s)
+            let r = m.rowCount - 1
+            guard m.isComplete(row: r) else {
+                let missing = (0..<m.columnCount).filter { m.value(row: r, column: $0).isNaN }.map { m.names[$0] }
+                // Fewer rows than the features look back over: a young listing, skipped. With the
+                // whole look-back present, undefined features (0/0 on flat prices) are a failure.
+                let young = last + 1 < engine.window
+                return .failure(SymbolFailure(stage: "features",
+                    error: "\(young ? "insufficient history" : "features undefined"): \(last + 1) rows up to \(day); "
+                        + "\(missing.joined(separator: ", ")) undefined", skipped: young))
+            }
+            if choice == nil {
+                choice = Result { try store.resolve(symbol: series.symbol) }
+                    .mapError { SymbolFailure(stage: "model", error: "\($0)") }
+            }
+            let target = calendar.nextTradingDay(after: day)
+            switch choice! {
+            case .failure(let f):
+                return .failure(f)
+            case .success(.fallback):
+                let v = Predictor.fallback(close: s.close)
+                return .success(Prediction(symbol: series.symbol, asOf: day, target: target, value: v, model: .fallback))
+            case .success(.model(let lm)):
+                let v = m.row(r).withUnsafeBufferPointer { lm.predict(row: $0) }
+                guard v.isFinite else {
+                    return .failure(SymbolFailure(stage: "predict", error: "model \(lm.identity.path ?? "?") produced \(v)"))
+                }
+                return .success(Prediction(symbol: series.symbol, asOf: day, target: target, value: v, model: lm.identity))
+            }
         }
     }
 

@@ -89,14 +89,26 @@ extension RunLedger {
     /// Each symbol's trading days in `market` from `first` through `last` (what a backfill
     /// chunk's result must account for).
     public func tradingDays(_ symbols: [String], market: String, from first: Day, through last: Day) throws -> [String: [Day]] {
-        var out: [String: [Day]] = Dictionary(uniqueKeysWithValues: symbols.map { ($0, []) })
-        for r in try db.query("""
+        try db.withRawResult("""
             SELECT symbol, trading_date FROM ohlcv
             WHERE market = $1 AND symbol = ANY($2::text[]) AND trading_date BETWEEN $3 AND $4 ORDER BY symbol, trading_date
-            """, [market, PGArray.text(symbols), first.description, last.description]).typed {
-            out[try r.string(0), default: []].append(try r.day(1))
+            """, [market, PGArray.text(symbols), first.description, last.description]) { r in
+            var out: [String: [Day]] = Dictionary(uniqueKeysWithValues: symbols.map { ($0, []) })
+            var symbol = "", days: [Day] = []
+            for i in 0..<r.rowCount {
+                if !symbol.utf8.elementsEqual(r.bytes(i, 0)) {
+                    if !symbol.isEmpty { out[symbol] = days }
+                    symbol = r.string(i, 0)
+                    days = []
+                }
+                guard let d = Day.parseISO(r.bytes(i, 1)) else {
+                    throw PGError(sqlState: nil, message: "bad date in ohlcv: \(r.string(i, 1))")
+                }
+                days.append(d)
+            }
+            if !symbol.isEmpty { out[symbol] = days }
+            return out
         }
-        return out
     }
 
     /// Predictions by binary COPY into a staging table, then one upsert (a backfill's result

@@ -209,5 +209,10 @@ public enum Schema {
             CREATE UNIQUE INDEX one_active_run_per_date ON runs (market, as_of_date, coalesce(first_date, as_of_date))
               WHERE status IN ('queued', 'running');
             """),
+        Migration(version: 9, name: "predictions without a per-row foreign key", sql: """
+            -- The ledger writes predictions only inside the transaction that locks their chunk (and
+            -- so their run); a foreign-key check on every row doubled the cost of a backfill's writes.
+            ALTER TABLE predictions DROP CONSTRAINT IF EXISTS predictions_run_id_fkey;
+            """),
     ]
 }
