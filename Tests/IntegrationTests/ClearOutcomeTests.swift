@@ -11,7 +11,7 @@ import Testing
        .enabled(if: TestServers.shouldRun, TestServers.skipReason))
 struct ClearOutcomeTests {
     @Test("impossible options exit 64 naming the flag", arguments: [
-        (["--chunk-size", "0"], "--chunk-size 0"), (["--chunk-size=-3"], "--chunk-size -3"),
+        (["--backoff=-1"], "--backoff -1.0"), (["--chunk-size=-3"], "--chunk-size -3"),
         (["--timeout", "0"], "--timeout 0"), (["--timeout=-1"], "--timeout -1"),
         (["--max-attempts", "0"], "--max-attempts 0"), (["--date", "2025-13-40"], "is not YYYY-MM-DD"),
     ])

@@ -65,7 +65,7 @@ struct ConfigurationTests {
     }
 
     @Test("a bad value names the key and where it came from", arguments: [
-        ("run:\n  chunk_size: 0\n", [:], "setting run.chunk_size (from "),
+        ("run:\n  chunk_size: -1\n", [:], "setting run.chunk_size (from "),
         ("{}\n", ["CLOSEBELL_RUN_CHUNK_SIZE": "lots"], "setting run.chunk_size (from environment (CLOSEBELL_RUN_CHUNK_SIZE)): not an integer"),
         ("log:\n  format: xml\n", [:], "setting log.format"),
         ("market:\n  trading_weekdays: [7]\n", [:], "setting market.trading_weekdays"),

@@ -37,7 +37,7 @@ struct MemoryRunBrokerTests {
         b.requeue(again.tag)
         #expect(b.depth == (0, 0))
         var dead: [RunDelivery] = []
-        try b.receive(timeout: .zero) { dead.append($0) }
+        try b.receive(timeout: .zero, limit: 10) { dead += $0 }
         #expect(dead.count == 1)
         #expect(dead.first?.source == .deadLetters)
         #expect(dead.first?.deathReason.contains("delivery limit") == true)

@@ -10,6 +10,7 @@ import Logging
 /// `giveUpAfter`.
 public final class AMQPRunBroker: RunBroker {
     let session: AMQPSession
+    let url: AMQPURL
     let topology: ClosebellTopology
     let logger: Logger
 
@@ -19,6 +20,7 @@ public final class AMQPRunBroker: RunBroker {
 
     public init(url: AMQPURL, topology: ClosebellTopology, giveUpAfter: Duration, logger: Logger) {
         self.topology = topology
+        self.url = url
         self.logger = logger
         let t = topology
         session = AMQPSession(url: url, topology: t.topology, logger: logger) { c in
@@ -53,22 +55,25 @@ public final class AMQPRunBroker: RunBroker {
         }
     }
 
-    public func receive(timeout: Duration, _ handle: (RunDelivery) throws -> Void) throws {
+    public func receive(timeout: Duration, limit: Int, _ handle: ([RunDelivery]) throws -> Void) throws {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         do {
             try session.withConnection { c in
                 // Wait for the first delivery; then take only what has already arrived, so the
                 // caller can notice the run is complete as soon as the last result is applied.
-                var handled = 0
-                while true {
-                    let remaining = handled == 0 ? deadline.timeIntervalSinceNow : 0.0005
-                    guard remaining > 0, let d = try c.nextDelivery(timeoutSeconds: remaining) else { return }
-                    let dead = d.channel != Self.resultChannel
-                    try handle(RunDelivery(source: dead ? .deadLetters : .results, body: d.body,
-                                           messageId: d.properties.messageId, deathReason: dead ? Self.deathReason(d) : ""))
-                    try c.ack(channel: d.channel, deliveryTag: d.deliveryTag)
-                    handled += 1
+                var batch: [AMQPDelivery] = []
+                while batch.count < limit {
+                    let remaining = batch.isEmpty ? deadline.timeIntervalSinceNow : 0.0005
+                    guard remaining > 0, let d = try c.nextDelivery(timeoutSeconds: remaining) else { break }
+                    batch.append(d)
                 }
+                guard !batch.isEmpty else { return }
+                try handle(batch.map { d in
+                    let dead = d.channel != Self.resultChannel
+                    return RunDelivery(source: dead ? .deadLetters : .results, body: d.body,
+                                       messageId: d.properties.messageId, deathReason: dead ? Self.deathReason(d) : "")
+                })
+                for d in batch { try c.ack(channel: d.channel, deliveryTag: d.deliveryTag) }
             }
         } catch let e as AMQPError where e.isConnectionLoss {
             logger.warning("broker lost; reconnecting (unacked results will be delivered again)",
@@ -80,6 +85,12 @@ public final class AMQPRunBroker: RunBroker {
     public func queueStats() -> [AMQPQueueInfo] {
         let names = topology.watchedQueues
         return (try? session.withConnection { c in try names.map { try c.queueInfo($0) } }) ?? []
+    }
+
+    public func chunkConsumers(high: Bool) -> Int? {
+        guard let c = try? AMQPConnection(url: url, heartbeatSeconds: 0) else { return nil }
+        defer { c.close() }
+        return try? c.queueInfo(high ? topology.highChunkQueue : topology.chunkQueue).consumers
     }
 
     public func close() { session.close() }

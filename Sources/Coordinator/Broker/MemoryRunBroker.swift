@@ -52,19 +52,17 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
         }
     }
 
-    public func receive(timeout: Duration, _ handle: (RunDelivery) throws -> Void) throws {
+    public func receive(timeout: Duration, limit: Int, _ handle: ([RunDelivery]) throws -> Void) throws {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         cond.lock()
         while inbox.isEmpty && cond.wait(until: deadline) {}
-        var batch = inbox
-        inbox = []
+        let batch = Array(inbox.prefix(limit))
+        inbox.removeFirst(batch.count)
         cond.unlock()
-        while !batch.isEmpty {
-            let d = batch.removeFirst()
-            do { try handle(d) } catch {
-                locked { inbox = [d] + batch + inbox }  // not acknowledged: delivered again
-                throw error
-            }
+        guard !batch.isEmpty else { return }
+        do { try handle(batch) } catch {
+            locked { inbox = batch + inbox }  // not acknowledged: delivered again
+            throw error
         }
     }
 
@@ -75,6 +73,11 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
              AMQPQueueInfo(name: "memory.results", ready: inbox.count, consumers: 1)]
         }
     }
+
+    /// What ``chunkConsumers(high:)`` answers. Default nil (unknown).
+    public var consumers: Int?
+
+    public func chunkConsumers(high: Bool) -> Int? { consumers }
 
     public func close() {}
 

@@ -13,12 +13,16 @@ public protocol RunBroker: AnyObject {
     func publish(_ chunks: [OutgoingMessage]) throws -> Bool
 
     /// Waits up to `timeout` for a result or dead letter, then hands it and every one that has
-    /// already arrived to `handle`, acknowledging each after `handle` returned. A delivery
-    /// whose `handle` threw is not acknowledged: the broker delivers it again.
-    func receive(timeout: Duration, _ handle: (RunDelivery) throws -> Void) throws
+    /// already arrived (at most `limit`) to `handle` as one batch, acknowledging them after
+    /// `handle` returned. When `handle` throws none is acknowledged: the broker delivers them again.
+    func receive(timeout: Duration, limit: Int, _ handle: ([RunDelivery]) throws -> Void) throws
 
     /// Depth and consumers of the watched queues (empty when the broker cannot be asked).
     func queueStats() -> [AMQPQueueInfo]
+
+    /// Workers consuming the chunk queue (the high-priority one with `high`), asked once without
+    /// waiting for an unreachable broker; nil when unknown. Used to size a run's chunks.
+    func chunkConsumers(high: Bool) -> Int?
 
     /// Closes the connection.
     func close()

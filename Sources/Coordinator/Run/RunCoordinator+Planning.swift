@@ -4,7 +4,7 @@ import ClosebellStorage
 extension RunCoordinator {
     /// Resumes the date's unfinished run (with the settings it was started with), or plans a
     /// new one: checks the model store, chooses the symbols, splits them into chunks.
-    func planOrResume(_ db: ReconnectingPGConnection) throws -> Int64 {
+    func planOrResume(_ db: ReconnectingPGConnection, consumers: () -> Int?) throws -> Int64 {
         let market = request.market, asOf = request.asOf, first = request.firstDay
         if let active = try db.ledger({ try $0.resumableRun(market: market, asOf: asOf, firstDay: first) }) {
             if active.status == .failed {
@@ -23,12 +23,13 @@ extension RunCoordinator {
             return active.id
         }
         try checkModelStore()
-        if let first { return try planBackfill(db, from: first) }
+        if let first { return try planBackfill(db, from: first, consumers: consumers) }
         let onDay = try db.market { try $0.symbols(market: market, on: asOf) }
         var symbols = request.symbols ?? onDay
         if request.onlyUnpredicted {
             symbols = try db.market { try $0.unpredicted(symbols, market: market, on: asOf) }
         }
+        if request.chunkSize == 0 { request.chunkSize = RunPlan.chunkSize(symbols: symbols.count, consumers: consumers()) }
         let chunks = onDay.isEmpty ? [] : RunPlan.chunks(symbols, chunkSize: request.chunkSize)
         let id = try db.ledger { ledger in
             // A retried insert that had committed before the connection dropped.
@@ -48,13 +49,17 @@ extension RunCoordinator {
 
     /// A backfill: every symbol with rows in the range (or those asked for), in chunks of symbols;
     /// each chunk accounts for its symbols' trading days in the range.
-    func planBackfill(_ db: ReconnectingPGConnection, from first: Day) throws -> Int64 {
+    func planBackfill(_ db: ReconnectingPGConnection, from first: Day, consumers: () -> Int?) throws -> Int64 {
         let market = request.market, asOf = request.asOf
         let counts = try db.market { try $0.tradingDayCounts(market: market, from: first, through: asOf, symbols: request.symbols) }
         let days = Dictionary(uniqueKeysWithValues: counts.map { ($0.symbol, $0.days) })
         var symbols = counts.map(\.symbol)
         if request.onlyUnpredicted {
             symbols = try db.market { try $0.partlyUnpredicted(symbols, market: market, from: first, through: asOf) }
+        }
+        if request.chunkSize == 0 {
+            let perSymbol = symbols.isEmpty ? 1 : symbols.reduce(0) { $0 + days[$1]! } / symbols.count
+            request.chunkSize = RunPlan.chunkSize(symbols: symbols.count, daysPerSymbol: max(2, perSymbol), consumers: consumers())
         }
         let chunks = RunPlan.chunks(symbols, chunkSize: request.chunkSize)
         let id = try db.ledger { ledger in

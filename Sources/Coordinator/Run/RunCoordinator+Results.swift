@@ -5,72 +5,89 @@ import ClosebellRuntime
 import Foundation
 
 extension RunCoordinator {
-    /// Applies results and dead letters arriving within `timeout`; each is acked only after
-    /// its transaction committed (or after it was rejected and the rejection recorded).
+    /// Applies results and dead letters arriving within `timeout`: those that arrived together
+    /// in one transaction (see ``RunLedger/applyBatch``), each acked only after it committed (or
+    /// after it was rejected and the rejection recorded).
     func drain(_ db: ReconnectingPGConnection, _ broker: any RunBroker, timeout: Duration) throws {
-        try broker.receive(timeout: timeout) { d in
-            switch d.source {
-            case .results: try handleResult(d, db)
-            case .deadLetters: try handleDeadLetter(d, db)
+        try broker.receive(timeout: timeout, limit: Self.batchLimit) { batch in
+            var taken: [TakenInput] = [], results: [(RunDelivery, ResultMessage)] = []
+            for d in batch {
+                if d.source == .deadLetters { try handleDeadLetter(d, db); continue }
+                switch try decode(d, db) {
+                case .started(let s)?: taken.append(TakenInput(runId: s.runId, chunkNo: s.chunkNo, attempt: s.attempt, worker: s.worker))
+                case .result(let r)?: results.append((d, r))
+                case nil: break
+                }
             }
+            guard !taken.isEmpty || !results.isEmpty else { return }
+            try apply(taken: taken, results, db)
         }
     }
 
-    /// A message on the results queue: a worker's `started` or `result`. Anything that cannot
-    /// be applied is rejected — recorded with the reason, its chunk's attempt counted as
-    /// failed — and never stops this coordinator or blocks the queue for other runs.
-    func handleResult(_ d: RunDelivery, _ db: ReconnectingPGConnection) throws {
-        let t0 = Date()
-        defer { timings.aggregate += Date().timeIntervalSince(t0) }
+    /// Results applied per transaction at most.
+    static let batchLimit = 64
+
+    /// What a message on the results queue holds.
+    enum Incoming { case started(StartedMessage), result(ResultMessage) }
+
+    /// Decodes a message on the results queue; one that cannot be decoded is rejected (nil).
+    func decode(_ d: RunDelivery, _ db: ReconnectingPGConnection) throws -> Incoming? {
         let queue = options.topology.resultQueue
         let kind: WireFormat.Kind
         do { kind = try WireFormat.kind(of: d.body) } catch {
-            return try reject(db, queue: queue, d, nil, "\(error)")
+            try reject(db, queue: queue, d, nil, "\(error)")
+            return nil
         }
         if kind == .started {
             guard let s = try? StartedMessage.decode(d.body) else {
-                return try reject(db, queue: queue, d, nil, "undecodable started message")
+                try reject(db, queue: queue, d, nil, "undecodable started message")
+                return nil
             }
-            try db.ledger { try $0.markTaken(runId: s.runId, chunkNo: s.chunkNo, attempt: s.attempt, worker: s.worker) }
-            return
+            return .started(s)
         }
-        let result: ResultMessage
-        do { result = try ResultMessage.decode(d.body) } catch {
-            return try reject(db, queue: queue, d, nil, "\(error)")
+        do { return .result(try ResultMessage.decode(d.body)) } catch {
+            try reject(db, queue: queue, d, nil, "\(error)")
+            return nil
         }
-        let outcome: ResultOutcome
-        do {
-            outcome = try db.ledger { ledger in
-                try ledger.apply(
-                    runId: result.runId, chunkNo: result.chunkNo, worker: result.worker,
-                    computeMillis: Double(result.computeMicros) / 1000,
-                    predictions: result.predictions.map {
-                        PredictionRow(symbol: $0.symbol, day: $0.day, target: $0.target, value: $0.value, kind: $0.model.kind.rawValue,
-                                      path: $0.model.path, hash: $0.model.hash, fallback: $0.model.kind == .fallback)
-                    },
-                    failures: result.failures.map { FailureRow(symbol: $0.symbol, day: $0.day, stage: $0.stage, error: $0.error) },
-                    skips: result.skips.map { SkipRow(symbol: $0.symbol, day: $0.day, reason: $0.reason) },
-                    check: { chunk in
-                        // This run's request is at hand; another run's is read from the ledger.
-                        let store = chunk.runId == runId ? request.modelStore : RunRequest.stored(chunk.config)?.modelStore
-                        return ResultValidator.problem(with: result, for: chunk, modelStore: store)
-                    })
+    }
+
+    /// Applies results (and `started` reports) in one transaction; anything that cannot be
+    /// applied is rejected — recorded with the reason, its chunk's attempt counted as failed —
+    /// and never stops this coordinator or blocks the queue for other runs.
+    func apply(taken: [TakenInput], _ results: [(RunDelivery, ResultMessage)], _ db: ReconnectingPGConnection) throws {
+        let t0 = Date()
+        defer { timings.aggregate += Date().timeIntervalSince(t0) }
+        let inputs = results.map { (_, r) in
+            ResultInput(
+                runId: r.runId, chunkNo: r.chunkNo, worker: r.worker, computeMillis: Double(r.computeMicros) / 1000,
+                predictions: r.predictions.map {
+                    PredictionRow(symbol: $0.symbol, day: $0.day, target: $0.target, value: $0.value, kind: $0.model.kind.rawValue,
+                                  path: $0.model.path, hash: $0.model.hash, fallback: $0.model.kind == .fallback)
+                },
+                failures: r.failures.map { FailureRow(symbol: $0.symbol, day: $0.day, stage: $0.stage, error: $0.error) },
+                skips: r.skips.map { SkipRow(symbol: $0.symbol, day: $0.day, reason: $0.reason) })
+        }
+        let outcomes = try db.ledger { ledger in
+            try ledger.applyBatch(taken: taken, results: inputs) { i, chunk in
+                // This run's request is at hand; another run's is read from the ledger.
+                let store = chunk.runId == runId ? request.modelStore : RunRequest.stored(chunk.config)?.modelStore
+                return ResultValidator.problem(with: results[i].1, for: chunk, modelStore: store)
             }
-        } catch let e as PGError {
-            outcome = .rejected("could not be applied: \(e)")
         }
         metrics.aggregate.recordSeconds(Date().timeIntervalSince(t0))
-        switch outcome {
-        case .applied:
-            metrics.applied.increment()
-            return
-        case .duplicate:
-            metrics.duplicates.increment()
-            logger.debug("duplicate result ignored", metadata: [LogKey.run: "\(result.runId)", LogKey.chunk: "\(result.chunkNo)"])
-        case .unknown:
-            try reject(db, queue: queue, d, result, "no run \(result.runId) chunk \(result.chunkNo) in this database")
-        case .rejected(let reason):
-            try reject(db, queue: queue, d, result, reason)
+        let queue = options.topology.resultQueue
+        for ((d, result), outcome) in zip(results, outcomes) {
+            switch outcome {
+            case .applied:
+                metrics.applied.increment()
+            case .duplicate:
+                metrics.duplicates.increment()
+                logger.debug("duplicate result ignored", metadata: [LogKey.run: "\(result.runId)", LogKey.chunk: "\(result.chunkNo)"])
+            case .unknown:
+                try reject(db, queue: queue, d, result, "no run \(result.runId) chunk \(result.chunkNo) in this database")
+            case .rejected(let reason):
+                try reject(db, queue: queue, d, result, reason)
+            }
         }
     }
 

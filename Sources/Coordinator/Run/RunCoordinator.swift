@@ -92,8 +92,11 @@ public final class RunCoordinator: @unchecked Sendable {
         defer { db.close() }
 
         // 2. Resume the date's unfinished run, or plan a new one.
+        let broker = makeBroker()
+        defer { broker.close() }
         var t0 = Date()
-        let id = try planOrResume(db)
+        let high = request.priority == .high
+        let id = try planOrResume(db, consumers: { broker.chunkConsumers(high: high) })
         timings.plan = Date().timeIntervalSince(t0)
         runId = id
         reporter.openLog(runId: id)
@@ -105,9 +108,6 @@ public final class RunCoordinator: @unchecked Sendable {
             + "in \(chunkCount) chunks "
             + "(chunk size \(request.chunkSize), window \(window) rows, models \(request.modelStore))")
 
-        // 3. The broker: confirms for publishing, consumers for results and dead letters.
-        let broker = makeBroker()
-        defer { broker.close() }
 
         var lastTick = Date.distantPast
         var final: RunRecord?

@@ -13,8 +13,8 @@ public struct RunRequest: Codable, Sendable, Equatable {
     /// Only these symbols (nil: every symbol of the market with a row on the date).
     public var symbols: [String]?
     public var onlyUnpredicted = false
-    /// Symbols per chunk. Default 50.
-    public var chunkSize = 50
+    /// Symbols per chunk; 0 chooses it when the run is planned (``RunPlan/chunkSize``). Default 0.
+    public var chunkSize = 0
     /// The model store folder, as the workers see it.
     public var modelStore: String
     /// No model store is expected: every symbol gets the fallback. Default false.
@@ -53,7 +53,7 @@ public struct RunRequest: Codable, Sendable, Equatable {
         modelStore = try c.decode(String.self, forKey: .modelStore)
         symbols = try c.decodeIfPresent([String].self, forKey: .symbols)
         onlyUnpredicted = try c.decodeIfPresent(Bool.self, forKey: .onlyUnpredicted) ?? false
-        chunkSize = try c.decodeIfPresent(Int.self, forKey: .chunkSize) ?? 50
+        chunkSize = try c.decodeIfPresent(Int.self, forKey: .chunkSize) ?? 0
         fallbackOnly = try c.decodeIfPresent(Bool.self, forKey: .fallbackOnly) ?? false
         timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 120
         maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? 3
@@ -87,7 +87,7 @@ public struct RunRequest: Codable, Sendable, Equatable {
     /// Refuses settings no run can work with, naming the flag and the value.
     public func validate() throws {
         func bad(_ m: String) -> RunRequestError { RunRequestError(m) }
-        guard chunkSize >= 1 else { throw bad("--chunk-size \(chunkSize): must be at least 1") }
+        guard chunkSize >= 0 else { throw bad("--chunk-size \(chunkSize): must be at least 1 (0: chosen for the run)") }
         guard timeoutSeconds.isFinite, timeoutSeconds > 0 else { throw bad("--timeout \(timeoutSeconds): must be more than 0 seconds") }
         guard maxAttempts >= 1 else { throw bad("--max-attempts \(maxAttempts): must be at least 1") }
         guard backoffSeconds.isFinite, backoffSeconds >= 0 else { throw bad("--backoff \(backoffSeconds): must be 0 or more seconds") }
@@ -115,7 +115,7 @@ public struct RunRequest: Codable, Sendable, Equatable {
         var out: [String] = []
         if symbols != other.symbols { out.append("--symbols") }
         if onlyUnpredicted != other.onlyUnpredicted { out.append("--only-unpredicted") }
-        if chunkSize != other.chunkSize { out.append("--chunk-size \(other.chunkSize) (run: \(chunkSize))") }
+        if chunkSize != other.chunkSize && other.chunkSize != 0 { out.append("--chunk-size \(other.chunkSize) (run: \(chunkSize))") }
         if modelStore != other.modelStore { out.append("--models \(other.modelStore) (run: \(modelStore))") }
         if fallbackOnly != other.fallbackOnly { out.append("--fallback-only") }
         if timeoutSeconds != other.timeoutSeconds { out.append("--timeout \(other.timeoutSeconds) (run: \(timeoutSeconds))") }

@@ -51,7 +51,7 @@ public struct ClosebellSettings: Sendable {
         topologyPrefix = string(SettingKeys.topologyPrefix)
         deliveryLimit = try int(SettingKeys.deliveryLimit, 1...1000)
         models = string(SettingKeys.models)
-        chunkSize = try int(SettingKeys.chunkSize, 1...1_000_000)
+        chunkSize = try int(SettingKeys.chunkSize, 0...1_000_000)
         timeoutSeconds = try double(SettingKeys.timeout, minimum: 0.001)
         maxAttempts = try int(SettingKeys.maxAttempts, 1...1000)
         backoffSeconds = try double(SettingKeys.backoff, minimum: 0)

@@ -39,7 +39,8 @@ public enum SettingKeys {
     public static let topologyPrefix = SettingKey("topology.prefix", .string, "closebell", "name prefix of exchanges and queues")
     public static let deliveryLimit = SettingKey("delivery.limit", .int, "5", "redeliveries before the broker dead-letters a chunk")
     public static let models = SettingKey("models", .string, "models", "model store folder, as the workers see it")
-    public static let chunkSize = SettingKey("run.chunk_size", .int, "50", "symbols per chunk")
+    public static let chunkSize = SettingKey("run.chunk_size", .int, "0",
+                                                 "symbols per chunk; 0: chosen from the run's size and the workers present")
     public static let timeout = SettingKey("run.timeout_seconds", .double, "120", "seconds a worker may hold a chunk")
     public static let maxAttempts = SettingKey("run.max_attempts", .int, "3", "attempts per chunk before its symbols fail")
     public static let backoff = SettingKey("run.backoff_seconds", .double, "1", "first retry delay, doubling, at most 60")

@@ -51,39 +51,48 @@ extension RunLedger {
                       predictions: [PredictionRow], failures: [FailureRow], skips: [SkipRow] = [],
                       check: (ChunkContext) -> String?) throws -> ResultOutcome {
         try db.transaction {
-            guard let row = try db.query("""
-                SELECT c.status, r.market, r.as_of_date, c.symbols::text, c.attempts, r.config::text, r.first_date
-                FROM chunks c JOIN runs r USING (run_id)
-                WHERE c.run_id = $1 AND c.chunk_no = $2 FOR UPDATE OF c
-                """, [Int(runId), chunkNo]).typed.first else { return .unknown }
-            guard try row.decode(0, ChunkStatus.init(rawValue:)).isOpen else { return .duplicate }
-            let market = try row.string(1), asOf = try row.day(2), first = try row.optionalDay(6)
-            let symbols = PGArray.parseText(try row.string(3))
-            let context = ChunkContext(
-                runId: runId, chunkNo: chunkNo, market: market, asOf: asOf, firstDay: first, symbols: symbols,
-                expected: try first.map { try tradingDays(symbols, market: market, from: $0, through: asOf) },
-                attempts: try row.int(4), config: try row.string(5))
-            if let reason = check(context) { return .rejected(reason) }
-            try writePredictions(predictions, market: market, runId: runId, chunkNo: chunkNo)
-            if !failures.isEmpty {
-                try recordFailures(runId: runId, chunkNo: chunkNo, attempts: context.attempts, failures)
-            }
-            if !skips.isEmpty {
-                try db.query("""
-                    INSERT INTO symbol_skips (run_id, symbol, as_of_date, chunk_no, reason)
-                    SELECT $1, s, d, $2, r FROM unnest($3::text[], $4::date[], $5::text[]) AS u(s, d, r)
-                    ON CONFLICT (run_id, symbol, as_of_date) DO UPDATE SET reason = EXCLUDED.reason, chunk_no = EXCLUDED.chunk_no
-                    """, [Int(runId), chunkNo, PGArray.text(skips.map(\.symbol)), PGArray.text(skips.map(\.day.description)),
-                          PGArray.text(skips.map(\.reason))])
-            }
-            try db.query("""
-                UPDATE chunks SET status = 'done', worker = $3, completed_at = now(), compute_ms = $4, succeeded = $5, failed = $6,
-                  skipped = $7
-                WHERE run_id = $1 AND chunk_no = $2
-                """, [Int(runId), chunkNo, worker, computeMillis, predictions.count, failures.count, skips.count])
-            try refreshCounts(runId)
-            return .applied(succeeded: predictions.count, failed: failures.count, skipped: skips.count)
+            let outcome = try applyInTransaction(ResultInput(runId: runId, chunkNo: chunkNo, worker: worker,
+                                                             computeMillis: computeMillis, predictions: predictions,
+                                                             failures: failures, skips: skips), check: check)
+            if case .applied = outcome { try refreshCounts(runId) }
+            return outcome
         }
+    }
+
+    /// ``apply`` inside the transaction already open on `db`, without recounting the run.
+    func applyInTransaction(_ r: ResultInput, check: (ChunkContext) -> String?) throws -> ResultOutcome {
+        let (runId, chunkNo) = (r.runId, r.chunkNo)
+        guard let row = try db.query("""
+            SELECT c.status, r.market, r.as_of_date, c.symbols::text, c.attempts, r.config::text, r.first_date
+            FROM chunks c JOIN runs r USING (run_id)
+            WHERE c.run_id = $1 AND c.chunk_no = $2 FOR UPDATE OF c
+            """, [Int(runId), chunkNo]).typed.first else { return .unknown }
+        guard try row.decode(0, ChunkStatus.init(rawValue:)).isOpen else { return .duplicate }
+        let market = try row.string(1), asOf = try row.day(2), first = try row.optionalDay(6)
+        let symbols = PGArray.parseText(try row.string(3))
+        let context = ChunkContext(
+            runId: runId, chunkNo: chunkNo, market: market, asOf: asOf, firstDay: first, symbols: symbols,
+            expected: try first.map { try tradingDays(symbols, market: market, from: $0, through: asOf) },
+            attempts: try row.int(4), config: try row.string(5))
+        if let reason = check(context) { return .rejected(reason) }
+        try writePredictions(r.predictions, market: market, runId: runId, chunkNo: chunkNo)
+        if !r.failures.isEmpty {
+            try recordFailures(runId: runId, chunkNo: chunkNo, attempts: context.attempts, r.failures)
+        }
+        if !r.skips.isEmpty {
+            try db.query("""
+                INSERT INTO symbol_skips (run_id, symbol, as_of_date, chunk_no, reason)
+                SELECT $1, s, d, $2, r FROM unnest($3::text[], $4::date[], $5::text[]) AS u(s, d, r)
+                ON CONFLICT (run_id, symbol, as_of_date) DO UPDATE SET reason = EXCLUDED.reason, chunk_no = EXCLUDED.chunk_no
+                """, [Int(runId), chunkNo, PGArray.text(r.skips.map(\.symbol)), PGArray.text(r.skips.map(\.day.description)),
+                      PGArray.text(r.skips.map(\.reason))])
+        }
+        try db.query("""
+            UPDATE chunks SET status = 'done', worker = $3, completed_at = now(), compute_ms = $4, succeeded = $5, failed = $6,
+              skipped = $7
+            WHERE run_id = $1 AND chunk_no = $2
+            """, [Int(runId), chunkNo, r.worker, r.computeMillis, r.predictions.count, r.failures.count, r.skips.count])
+        return .applied(succeeded: r.predictions.count, failed: r.failures.count, skipped: r.skips.count)
     }
 
     /// Each symbol's trading days in `market` from `first` through `last` (what a backfill

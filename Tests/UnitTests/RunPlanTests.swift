@@ -1,0 +1,21 @@
+import ClosebellCoordinator
+import Testing
+
+@Suite("Run planning")
+struct RunPlanTests {
+    @Test("the chosen chunk size: about four chunks per worker, 50…1,000 symbols; a backfill ~10,000 entries")
+    func chosenChunkSize() {
+        #expect(RunPlan.chunkSize(symbols: 10_000, consumers: 2) == 1_000)
+        #expect(RunPlan.chunkSize(symbols: 10_000, consumers: 8) == 313)
+        #expect(RunPlan.chunkSize(symbols: 300, consumers: 2) == 50)
+        #expect(RunPlan.chunkSize(symbols: 10_000, consumers: nil) == 1_000)
+        #expect(RunPlan.chunkSize(symbols: 10_000, daysPerSymbol: 250, consumers: 2) == 40)
+        #expect(RunPlan.chunkSize(symbols: 3, daysPerSymbol: 250, consumers: 2) == 1)
+    }
+
+    @Test("chunks hold each symbol once, sorted, at most the chunk size")
+    func chunks() {
+        let c = RunPlan.chunks(["b", "a", "c", "a", "d"], chunkSize: 3)
+        #expect(c == [["a", "b", "c"], ["d"]])
+    }
+}
