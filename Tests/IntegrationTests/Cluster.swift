@@ -124,6 +124,11 @@ final class Cluster {
             SELECT coalesce(sum(\(entries ? "items" : "cardinality(symbols)")), 0) FROM chunks WHERE run_id = $1
             """, [Int(runId)]).scalar
         #expect(planned == String(r.total))
+        // Each prediction was written by the chunk that holds its symbol.
+        #expect(try c.query("""
+            SELECT count(*) FROM predictions p JOIN chunks k ON k.run_id = p.run_id AND k.chunk_no = p.chunk_no
+            WHERE p.run_id = $1 AND NOT (p.symbol = ANY(k.symbols))
+            """, [Int(runId)]).scalar == "0")
     }
 
     func latestRun() throws -> RunRecord? {

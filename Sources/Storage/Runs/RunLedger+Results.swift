@@ -129,6 +129,8 @@ extension RunLedger {
               predicted_return float8, model_kind text, model_path text, model_hash text, is_fallback bool)
               ON COMMIT DELETE ROWS
             """)
+        // Several results may be applied in one transaction: the table holds this one's rows only.
+        try db.execute("TRUNCATE predictions_stage")
         try db.copyInBinary("COPY predictions_stage FROM STDIN (FORMAT binary)", columns: 8) { w in
             for p in predictions {
                 w.add(p.symbol); w.add(p.day); w.add(p.target); w.add(p.value); w.add(p.kind)
