@@ -9,7 +9,8 @@ extension RunCoordinator {
     /// in one transaction (see ``RunLedger/applyBatch``), each acked only after it committed (or
     /// after it was rejected and the rejection recorded).
     func drain(_ db: ReconnectingPGConnection, _ broker: any RunBroker, timeout: Duration) throws {
-        try broker.receive(timeout: timeout, limit: Self.batchLimit) { batch in
+        // A backfill's results hold thousands of predictions each: fewer per transaction.
+        try broker.receive(timeout: timeout, limit: request.isBackfill ? 4 : Self.batchLimit) { batch in
             var taken: [TakenInput] = [], results: [(RunDelivery, ResultMessage)] = []
             for d in batch {
                 if d.source == .deadLetters { try handleDeadLetter(d, db); continue }

@@ -61,8 +61,33 @@ public struct MarketStore {
     }
 
     /// Each symbol's last `rows` rows up to and including `day` (what its features need).
-    /// One index scan per symbol; the result is parsed in place, without a string per field.
+    ///
+    /// Most symbols trade every day: one scan over the market's last `rows` trading days (by the
+    /// date index) gives them their windows whole. Only symbols with fewer rows there (gaps, a
+    /// suspension) are looked up one by one. The result is parsed in place.
     public func windows(_ symbols: [String], market: String, through day: Day, rows: Int) throws -> [String: SymbolSeries] {
+        guard let cutoff = try db.query("""
+            SELECT trading_date FROM (SELECT DISTINCT trading_date FROM ingested_files WHERE market = $1 AND trading_date <= $2) d
+            ORDER BY 1 DESC OFFSET $3 LIMIT 1
+            """, [market, day.description, max(0, rows - 1)]).scalar.flatMap(Day.init(iso:)) else {
+            return try windowsOneByOne(symbols, market: market, through: day, rows: rows)
+        }
+        var out = try series("""
+            SELECT o.symbol, o.trading_date, o.open, o.high, o.low, o.close, o.volume
+            FROM ohlcv o JOIN unnest($1::text[]) AS s(symbol) ON o.symbol = s.symbol
+            WHERE o.market = $2 AND o.trading_date BETWEEN $3 AND $4
+            ORDER BY o.symbol, o.trading_date
+            """, [PGArray.text(symbols), market, cutoff.description, day.description], capacity: symbols.count, descending: false)
+        let short = symbols.filter { (out[$0]?.count ?? 0) < rows }
+        for (symbol, s) in out where s.count > rows { out[symbol] = s.suffix(rows) }
+        if !short.isEmpty {
+            out.merge(try windowsOneByOne(short, market: market, through: day, rows: rows)) { $1 }
+        }
+        return out
+    }
+
+    /// ``windows(_:market:through:rows:)`` by one index scan per symbol.
+    func windowsOneByOne(_ symbols: [String], market: String, through day: Day, rows: Int) throws -> [String: SymbolSeries] {
         try series("""
             SELECT s.symbol, w.trading_date, w.open, w.high, w.low, w.close, w.volume
             FROM unnest($1::text[]) AS s(symbol)
