@@ -29,6 +29,8 @@ def main(data_dir, models_dir, date, url):
     t2 = time.perf_counter()
     cache = {}
     rows = []
+    # XGBoost models: the rows of each model predicted together by xgboost itself.
+    groups = {}
     for sym, x in zip(today["Symbol"], today[FEATURES].to_numpy()):
         path = os.path.join(models_dir, sym, "model.json")
         if not os.path.exists(path):
@@ -36,9 +38,25 @@ def main(data_dir, models_dir, date, url):
         if path not in cache:
             with open(path) as fh:
                 m = json.load(fh)
-            cache[path] = (np.array(m["mean"]), np.array(m["scale"]), np.array(m["coefficients"]), m["intercept"])
-        mean, scale, coef, b = cache[path]
-        rows.append((sym, date, float(b + np.sum(coef * (x - mean) / scale))))
+            if "learner" in m:
+                import xgboost as xgb
+                booster = xgb.Booster()
+                booster.load_model(path)
+                cache[path] = ("xgboost", booster)
+            else:
+                cache[path] = ("linear", (np.array(m["mean"]), np.array(m["scale"]), np.array(m["coefficients"]),
+                                          m["intercept"]))
+        kind, model = cache[path]
+        if kind == "xgboost":
+            groups.setdefault(path, []).append((sym, x))
+        else:
+            mean, scale, coef, b = model
+            rows.append((sym, date, float(b + np.sum(coef * (x - mean) / scale))))
+    for path, items in groups.items():
+        import xgboost as xgb
+        matrix = xgb.DMatrix(np.array([x for _, x in items]), feature_names=FEATURES)
+        for (sym, _), v in zip(items, cache[path][1].predict(matrix)):
+            rows.append((sym, date, float(v)))
     t3 = time.perf_counter()
     conn = psycopg2.connect(url)
     with conn, conn.cursor() as cur:
