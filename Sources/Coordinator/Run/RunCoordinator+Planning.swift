@@ -52,7 +52,7 @@ extension RunCoordinator {
     func planBackfill(_ db: ReconnectingPGConnection, from first: Day, consumers: () -> Int?) throws -> Int64 {
         let market = request.market, asOf = request.asOf
         let counts = try db.market { try $0.tradingDayCounts(market: market, from: first, through: asOf, symbols: request.symbols) }
-        let days = Dictionary(uniqueKeysWithValues: counts.map { ($0.symbol, $0.days) })
+        let days = Dictionary(counts.map { ($0.symbol, $0.days) }, uniquingKeysWith: +)
         var symbols = counts.map(\.symbol)
         if request.onlyUnpredicted {
             symbols = try db.market { try $0.partlyUnpredicted(symbols, market: market, from: first, through: asOf) }

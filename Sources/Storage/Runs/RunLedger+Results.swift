@@ -24,7 +24,7 @@ public struct ChunkContext: Sendable {
         self.asOf = asOf
         self.firstDay = firstDay
         self.symbols = symbols
-        self.expected = expected ?? Dictionary(uniqueKeysWithValues: symbols.map { ($0, [asOf]) })
+        self.expected = expected ?? Dictionary(symbols.map { ($0, [asOf]) }, uniquingKeysWith: { a, _ in a })
         self.attempts = attempts
         self.config = config
     }
@@ -102,7 +102,7 @@ extension RunLedger {
             SELECT symbol, trading_date FROM ohlcv
             WHERE market = $1 AND symbol = ANY($2::text[]) AND trading_date BETWEEN $3 AND $4 ORDER BY symbol, trading_date
             """, [market, PGArray.text(symbols), first.description, last.description]) { r in
-            var out: [String: [Day]] = Dictionary(uniqueKeysWithValues: symbols.map { ($0, []) })
+            var out: [String: [Day]] = Dictionary(symbols.map { ($0, []) }, uniquingKeysWith: { a, _ in a })
             var symbol = "", days: [Day] = []
             for i in 0..<r.rowCount {
                 if !symbol.utf8.elementsEqual(r.bytes(i, 0)) {
