@@ -30,19 +30,26 @@ extension RunCoordinator {
             symbols = try db.market { try $0.unpredicted(symbols, market: market, on: asOf) }
         }
         if request.chunkSize == 0 { request.chunkSize = RunPlan.chunkSize(symbols: symbols.count, consumers: consumers()) }
-        let chunks = onDay.isEmpty ? [] : RunPlan.chunks(symbols, chunkSize: request.chunkSize)
+        return try create(db, chunks: onDay.isEmpty ? [] : RunPlan.chunks(symbols, chunkSize: request.chunkSize), items: nil,
+                          noData: onDay.isEmpty ? "no data for \(market) \(asOf): was the day's file ingested?" : nil,
+                          nothingLeft: "every symbol already has a prediction")
+    }
+
+    /// Creates the planned run — or finds it, when a retried insert had committed before the
+    /// connection dropped — and closes it at once (failed) when there is no data.
+    func create(_ db: ReconnectingPGConnection, chunks: [[String]], items: [Int]?, noData: String?,
+                nothingLeft: String) throws -> Int64 {
+        let market = request.market, asOf = request.asOf, first = request.firstDay
         let id = try db.ledger { ledger in
-            // A retried insert that had committed before the connection dropped.
-            if let active = try ledger.resumableRun(market: market, asOf: asOf) { return active.id }
-            return try ledger.createRun(market: market, asOf: asOf, chunks: chunks, config: request.json,
-                                        parent: request.parentRunId, coordinator: options.coordinatorId)
+            if let active = try ledger.resumableRun(market: market, asOf: asOf, firstDay: first) { return active.id }
+            return try ledger.createRun(market: market, asOf: asOf, firstDay: first, chunks: chunks, items: items,
+                                        config: request.json, parent: request.parentRunId, coordinator: options.coordinatorId)
         }
-        if onDay.isEmpty {
-            let why = "no data for \(market) \(asOf): was the day's file ingested?"
-            say(why)
-            _ = try db.ledger { try $0.finish(id, error: why) }
-        } else if symbols.isEmpty {
-            say("nothing to predict for \(market) \(asOf): every symbol already has a prediction")
+        if let noData {
+            say(noData)
+            _ = try db.ledger { try $0.finish(id, error: noData) }
+        } else if chunks.isEmpty {
+            say("nothing to predict for \(market) \(request.daysDescription): \(nothingLeft)")
         }
         return id
     }
@@ -62,20 +69,10 @@ extension RunCoordinator {
             request.chunkSize = RunPlan.chunkSize(symbols: symbols.count, daysPerSymbol: max(2, perSymbol), consumers: consumers())
         }
         let chunks = RunPlan.chunks(symbols, chunkSize: request.chunkSize)
-        let id = try db.ledger { ledger in
-            if let active = try ledger.resumableRun(market: market, asOf: asOf, firstDay: first) { return active.id }
-            return try ledger.createRun(market: market, asOf: asOf, firstDay: first, chunks: chunks,
-                                        items: chunks.map { $0.reduce(0) { $0 + days[$1]! } }, config: request.json,
-                                        parent: request.parentRunId, coordinator: options.coordinatorId)
-        }
-        if counts.isEmpty {
-            let why = "no data for \(market) from \(first) through \(asOf): were the days' files ingested?"
-            say(why)
-            _ = try db.ledger { try $0.finish(id, error: why) }
-        } else if symbols.isEmpty {
-            say("nothing to predict for \(market) \(request.daysDescription): every day of every symbol has a prediction")
-        }
-        return id
+        return try create(db, chunks: chunks, items: chunks.map { $0.reduce(0) { $0 + days[$1]! } },
+                          noData: counts.isEmpty ? "no data for \(market) from \(first) through \(asOf): "
+                              + "were the days' files ingested?" : nil,
+                          nothingLeft: "every day of every symbol has a prediction")
     }
 
     /// A run with nothing left to do ends here (no data, nothing unpredicted, already finished).
