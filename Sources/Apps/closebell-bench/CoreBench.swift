@@ -14,7 +14,8 @@ struct CoreBench: ParsableCommand {
     @Option(help: "Python with pandas/xgboost/lightgbm (default: .venv/bin/python from ops/python-env).") var python: String?
     @Option(help: "Repetitions of each Swift measurement (best is reported).") var repeats = 3
 
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repo = URL(fileURLWithPath: #filePath)  // Sources/Apps/closebell-bench/CoreBench.swift
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func best(_ body: () throws -> Void) rethrows -> Double {
         var b = Double.infinity
