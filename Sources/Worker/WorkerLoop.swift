@@ -150,8 +150,9 @@ public final class WorkerLoop: @unchecked Sendable {
             box.set(processor.process(chunk))
             done.signal()
         }
-        while done.wait(timeout: .now()) == .timedOut {
-            try c.service(timeoutSeconds: 0.02)
+        // Wake the moment the compute ends; every 20 ms meanwhile, read what the broker sent.
+        while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+            try c.service(timeoutSeconds: 0.001)
         }
         let result = box.get()!
         if faults.forgeResults {

@@ -63,8 +63,9 @@ public struct MarketStore {
     /// Each symbol's last `rows` rows up to and including `day` (what its features need).
     ///
     /// Most symbols trade every day: one scan over the market's last `rows` trading days (by the
-    /// date index) gives them their windows whole. Only symbols with fewer rows there (gaps, a
-    /// suspension) are looked up one by one. The result is parsed in place.
+    /// date index, rows of a day lie together) gives them their windows whole; the symbols are
+    /// a hashed filter and nothing is sorted by the server. Only symbols with fewer rows there
+    /// (gaps, a suspension) are looked up one by one. The result is parsed in place.
     public func windows(_ symbols: [String], market: String, through day: Day, rows: Int) throws -> [String: SymbolSeries] {
         guard let cutoff = try db.query("""
             SELECT trading_date FROM (SELECT DISTINCT trading_date FROM ingested_files WHERE market = $1 AND trading_date <= $2) d
@@ -73,11 +74,9 @@ public struct MarketStore {
             return try windowsOneByOne(symbols, market: market, through: day, rows: rows)
         }
         var out = try series("""
-            SELECT o.symbol, o.trading_date, o.open, o.high, o.low, o.close, o.volume
-            FROM ohlcv o JOIN unnest($1::text[]) AS s(symbol) ON o.symbol = s.symbol
-            WHERE o.market = $2 AND o.trading_date BETWEEN $3 AND $4
-            ORDER BY o.symbol, o.trading_date
-            """, [PGArray.text(symbols), market, cutoff.description, day.description], capacity: symbols.count, descending: false)
+            SELECT symbol, trading_date, open, high, low, close, volume FROM ohlcv
+            WHERE market = $2 AND trading_date BETWEEN $3 AND $4 AND symbol = ANY($1::text[])
+            """, [PGArray.text(symbols), market, cutoff.description, day.description], capacity: symbols.count)
         let short = symbols.filter { (out[$0]?.count ?? 0) < rows }
         for (symbol, s) in out where s.count > rows { out[symbol] = s.suffix(rows) }
         if !short.isEmpty {
@@ -95,7 +94,7 @@ public struct MarketStore {
                 SELECT trading_date, open, high, low, close, volume FROM ohlcv o
                 WHERE o.market = $4 AND o.symbol = s.symbol AND o.trading_date <= $2
                 ORDER BY trading_date DESC LIMIT $3) w
-            """, [PGArray.text(symbols), day.description, rows, market], capacity: symbols.count, descending: true)
+            """, [PGArray.text(symbols), day.description, rows, market], capacity: symbols.count)
     }
 
     /// Each symbol's rows from `first` through `last`, plus the `before` rows preceding `first`
@@ -113,49 +112,52 @@ public struct MarketStore {
                 UNION ALL
                 SELECT trading_date, open, high, low, close, volume FROM ohlcv o
                 WHERE o.market = $5 AND o.symbol = s.symbol AND o.trading_date BETWEEN $2 AND $3) w
-            ORDER BY s.symbol, w.trading_date
             """, [PGArray.text(symbols), first.description, last.description, before, market],
-            capacity: symbols.count, descending: false)
+            capacity: symbols.count)
     }
 
-    /// Parses rows (symbol, date, open, high, low, close, volume), grouped by symbol, in place.
-    func series(_ sql: String, _ params: [any PGBindable], capacity: Int, descending: Bool) throws -> [String: SymbolSeries] {
-        try db.withRawResult(sql, params) { r in
-            var out: [String: SymbolSeries] = [:]
-            out.reserveCapacity(capacity)
-            var current: SymbolSeries? = nil
-            func flush() {
-                guard var s = current else { return }
-                if descending {
-                    s.days.reverse(); s.open.reverse(); s.high.reverse(); s.low.reverse(); s.close.reverse(); s.volume.reverse()
-                }
-                out[s.symbol] = s
-            }
+    /// 2000-01-01, PostgreSQL's day zero, in days since 1970-01-01.
+    static let postgresEpoch: Int32 = 10_957
+
+    /// Parses rows (symbol, date, open, high, low, close, volume) in any order, in place, into
+    /// one series per symbol, oldest first.
+    func series(_ sql: String, _ params: [any PGBindable], capacity: Int) throws -> [String: SymbolSeries] {
+        try db.withRawResult(sql, params, binary: true) { r in
+            var index: [String: Int] = [:], list: [SymbolSeries] = []
+            index.reserveCapacity(capacity)
+            list.reserveCapacity(capacity)
+            var current = -1
             for i in 0..<r.rowCount {
                 let sym = r.bytes(i, 0)
-                if current == nil || !current!.symbol.utf8.elementsEqual(sym) {
-                    flush()
-                    current = SymbolSeries(symbol: String(decoding: sym, as: UTF8.self))
+                if current < 0 || !list[current].symbol.utf8.elementsEqual(sym) {
+                    let name = String(decoding: sym, as: UTF8.self)
+                    if let k = index[name] { current = k } else {
+                        current = list.count
+                        index[name] = current
+                        list.append(SymbolSeries(symbol: name))
+                    }
                 }
-                guard let d = Day.parseISO(r.bytes(i, 1)) else {
-                    throw PGError(sqlState: nil, message: "bad date in ohlcv: \(r.string(i, 1))")
-                }
+                guard let pgDay = r.date(i, 1) else { throw PGError(sqlState: nil, message: "bad date in ohlcv") }
+                let d = Day(daysSinceEpoch: pgDay &+ MarketStore.postgresEpoch)
                 var v = (0.0, 0.0, 0.0, 0.0, 0.0)
                 try withUnsafeMutableBytes(of: &v) { raw in
                     let x = raw.bindMemory(to: Double.self)
                     for k in 0..<5 {
                         // Open, High, Low and Volume may be NULL (absent in the file, flagged): NaN.
                         if r.isNull(i, 2 + k) { x[k] = .nan; continue }
-                        guard let n = DecimalParser.parse(r.bytes(i, 2 + k)) else {
-                            throw PGError(sqlState: nil, message: "bad number in ohlcv: \(r.string(i, 2 + k))")
-                        }
+                        guard let n = r.float8(i, 2 + k) else { throw PGError(sqlState: nil, message: "bad number in ohlcv") }
                         x[k] = n
                     }
                 }
-                current!.days.append(d); current!.open.append(v.0); current!.high.append(v.1)
-                current!.low.append(v.2); current!.close.append(v.3); current!.volume.append(v.4)
+                list[current].days.append(d); list[current].open.append(v.0); list[current].high.append(v.1)
+                list[current].low.append(v.2); list[current].close.append(v.3); list[current].volume.append(v.4)
             }
-            flush()
+            var out: [String: SymbolSeries] = [:]
+            out.reserveCapacity(list.count)
+            for var s in list {
+                s.sortByDay()
+                out[s.symbol] = s
+            }
             return out
         }
     }

@@ -93,9 +93,11 @@ public final class PGConnection {
 
     /// Runs a query and hands its result to `body` without copying it into Swift strings:
     /// for large results (hundreds of thousands of rows) read field bytes in place.
-    public func withRawResult<R>(_ sql: String, _ params: [any PGBindable] = [], _ body: (PGRawResult) throws -> R) throws -> R {
+    /// With `binary`, fields come in PostgreSQL's binary format (``PGRawResult/float8(_:_:)``, ``PGRawResult/date(_:_:)``).
+    public func withRawResult<R>(_ sql: String, _ params: [any PGBindable] = [], binary: Bool = false,
+                                 _ body: (PGRawResult) throws -> R) throws -> R {
         let c = try live()
-        guard let res = try execParams(sql, params) else {
+        guard let res = try execParams(sql, params, binary: binary) else {
             throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(c))), context: PGConnection.shorten(sql))
         }
         defer { PQclear(res) }
@@ -104,16 +106,17 @@ public final class PGConnection {
     }
 
     /// Sends one statement with text parameters `$1…$n` (never spliced into the SQL).
-    private func execParams(_ sql: String, _ params: [any PGBindable]) throws -> OpaquePointer? {
+    private func execParams(_ sql: String, _ params: [any PGBindable], binary: Bool = false) throws -> OpaquePointer? {
+        let format: Int32 = binary ? 1 : 0
         let c = try live()
         let cstrs: [UnsafeMutablePointer<CChar>?] = params.map { $0.pgText.map { strdup($0)! } }
         defer { cstrs.forEach { free($0) } }
         return cstrs.withUnsafeBufferPointer { buf in
             buf.baseAddress.map { base in
                 base.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
-                    PQexecParams(c, sql, Int32(buf.count), nil, $0, nil, nil, 0)
+                    PQexecParams(c, sql, Int32(buf.count), nil, $0, nil, nil, format)
                 }
-            } ?? PQexecParams(c, sql, 0, nil, nil, nil, nil, 0)
+            } ?? PQexecParams(c, sql, 0, nil, nil, nil, nil, format)
         }
     }
 
@@ -199,4 +202,16 @@ public struct PGRawResult {
         return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: n)
     }
     public func string(_ row: Int, _ col: Int) -> String { String(decoding: bytes(row, col), as: UTF8.self) }
+    /// A binary-format `float8` field (8 bytes, big-endian), or nil when it is not 8 bytes long.
+    public func float8(_ row: Int, _ col: Int) -> Double? {
+        guard PQgetlength(res, Int32(row), Int32(col)) == 8 else { return nil }
+        let p = UnsafeRawPointer(PQgetvalue(res, Int32(row), Int32(col))!)
+        return Double(bitPattern: UInt64(bigEndian: p.loadUnaligned(as: UInt64.self)))
+    }
+    /// A binary-format `date` field: days since 2000-01-01 (4 bytes, big-endian), or nil.
+    public func date(_ row: Int, _ col: Int) -> Int32? {
+        guard PQgetlength(res, Int32(row), Int32(col)) == 4 else { return nil }
+        let p = UnsafeRawPointer(PQgetvalue(res, Int32(row), Int32(col))!)
+        return Int32(bigEndian: p.loadUnaligned(as: Int32.self))
+    }
 }
