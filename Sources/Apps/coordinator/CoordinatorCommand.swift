@@ -14,7 +14,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Reads CLOSEBELL_DATABASE_URL and CLOSEBELL_AMQP_URL when no flag is given
             (`eval "$(ops/services env)"` sets both for the local servers).
             """,
-        subcommands: [Migrate.self, Ingest.self, RunCommand.self, BackfillCommand.self, CatchUpCommand.self, Status.self, Cancel.self, Retry.self, ConfigCommand.self,
+        subcommands: [Migrate.self, Ingest.self, RunCommand.self, BackfillCommand.self, CatchUpCommand.self, Status.self, Cancel.self, Retry.self,
+                      AccuracyCommand.self, ConfigCommand.self,
                       SampleData.self]
     )
 }

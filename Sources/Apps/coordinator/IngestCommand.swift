@@ -47,8 +47,10 @@ struct Ingest: AsyncParsableCommand {
         let terminal = isatty(STDERR_FILENO) == 1
         var lastShown = Date(), lastLogged = Date()
         let result: IngestProgress
+        var reports: [IngestReport] = []
         do {
             result = try BulkIngest(db: conn, options: options, logger: logger).run(files, report: { r in
+                reports.append(r)
                 if every || r.outcome == .failed || r.outcome == .replaced || r.rejected > 0 {
                     if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                     print(r.line)
@@ -67,6 +69,7 @@ struct Ingest: AsyncParsableCommand {
         } catch { fail("\(error)") }
         if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         print(result.summary)
+        OutcomeRefresh(db: conn).afterIngest(reports)
         if result.failed > 0 { throw ExitCode(2) }
     }
 }

@@ -214,5 +214,6 @@ public enum Schema {
             -- so their run); a foreign-key check on every row doubled the cost of a backfill's writes.
             ALTER TABLE predictions DROP CONSTRAINT IF EXISTS predictions_run_id_fkey;
             """),
+        Migration(version: 10, name: "realised returns, accuracy and alerts", sql: Schema.outcomes),
     ]
 }

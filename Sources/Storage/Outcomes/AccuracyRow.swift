@@ -1,0 +1,39 @@
+import ClosebellCore
+
+/// What accuracy is grouped by: `coordinator accuracy --by`.
+public enum AccuracyGrouping: String, CaseIterable, Sendable {
+    case model, symbol, day
+
+    /// The key columns, under their SQL names, in output order.
+    public var keyColumns: [String] {
+        switch self {
+        case .model: return ["model_kind", "model_hash"]
+        case .symbol: return ["market", "symbol"]
+        case .day: return ["as_of_date"]
+        }
+    }
+}
+
+/// Accuracy over a group of predictions with an outcome: n, MAE, RMSE, direction hit rate
+/// (nil when every realised return in the group was zero).
+public struct AccuracyRow: Sendable, Equatable {
+    /// The group's key values, in ``AccuracyGrouping/keyColumns`` order ("" for SQL NULL).
+    public let key: [String]
+    public let n: Int
+    public let mae: Double
+    public let rmse: Double
+    public let hitRate: Double?
+}
+
+/// Accuracy rolling over a model's last 20 trading days, as of one day (``OutcomeStore/rolling(asOf:)``).
+public struct RollingAccuracy: Sendable, Equatable {
+    public let modelKind: String
+    public let modelHash: String
+    public let asOf: Day
+    public let n20: Int
+    public let mae20: Double
+    public let hitRate20: Double?
+    /// The model's MAE over the 120 trading days before those 20 (nil without such history).
+    public let baselineMAE120: Double?
+    public let baselineDays: Int
+}

@@ -1,0 +1,59 @@
+import ClosebellCore
+
+/// Realised returns and accuracy (the `prediction_outcomes` and `model_accuracy_daily` views of
+/// migration 10), and the correction of `predictions.target_date` to the date that came.
+public struct OutcomeStore {
+    public let db: PGConnection
+
+    public init(db: PGConnection) { self.db = db }
+
+    /// Accuracy over the predictions with an outcome whose as-of date is in `from...to` (either
+    /// end open), grouped, optionally of one market; sorted by the group's key.
+    public func accuracy(by grouping: AccuracyGrouping, from: Day?, to: Day?, market: String? = nil) throws -> [AccuracyRow] {
+        let keys = grouping.keyColumns
+        let keySQL = keys.map { $0 == "as_of_date" ? "as_of_date::text" : "coalesce(\($0), '')" }
+        let rows = try db.query("""
+            SELECT \(keySQL.joined(separator: ", ")), count(*), avg(abs_error), sqrt(avg(abs_error * abs_error)),
+                   count(*) FILTER (WHERE direction_hit)::float8 / nullif(count(direction_hit), 0)
+            FROM prediction_outcomes
+            WHERE ($1::date IS NULL OR as_of_date >= $1) AND ($2::date IS NULL OR as_of_date <= $2)
+              AND ($3::text IS NULL OR market = $3)
+            GROUP BY \(keys.joined(separator: ", ")) ORDER BY \(keys.joined(separator: ", "))
+            """, [from?.description, to?.description, market])
+        return try rows.decode { r in
+            let k = keys.count
+            return AccuracyRow(key: try (0..<k).map { try r.string($0) }, n: try r.int(k), mae: try r.double(k + 1),
+                               rmse: try r.double(k + 2), hitRate: r.optional(k + 3).flatMap(Double.init))
+        }
+    }
+
+    /// Each model's rolling accuracy on its latest as-of date with outcomes (or on `asOf`).
+    public func rolling(asOf: Day? = nil) throws -> [RollingAccuracy] {
+        try db.query("""
+            SELECT DISTINCT ON (model_kind, model_hash) model_kind, coalesce(model_hash, ''), as_of_date::text,
+                   rolling_n_20, rolling_mae_20, rolling_hit_rate_20, baseline_mae_120, baseline_days_120
+            FROM model_accuracy_daily WHERE $1::date IS NULL OR as_of_date <= $1
+            ORDER BY model_kind, model_hash, as_of_date DESC
+            """, [asOf?.description]).decode { r in
+            RollingAccuracy(modelKind: try r.string(0), modelHash: try r.string(1), asOf: try r.day(2),
+                            n20: try r.int(3), mae20: try r.double(4), hitRate20: r.optional(5).flatMap(Double.init),
+                            baselineMAE120: r.optional(6).flatMap(Double.init), baselineDays: try r.int(7))
+        }
+    }
+
+    /// Sets `target_date` of `market`'s predictions made from `from` through `to` to the date of
+    /// the symbol's next row, where one has arrived and differs from the calendar's guess (a
+    /// holiday, a halt). Returns how many changed.
+    @discardableResult
+    public func correctTargetDates(market: String, from: Day, to: Day) throws -> Int {
+        try db.query("""
+            WITH next AS (
+                SELECT p.symbol, p.as_of_date, (SELECT min(o.trading_date) FROM ohlcv o WHERE o.market = p.market
+                    AND o.symbol = p.symbol AND o.trading_date > p.as_of_date) AS came
+                FROM predictions p WHERE p.market = $1 AND p.as_of_date BETWEEN $2 AND $3)
+            UPDATE predictions p SET target_date = next.came FROM next
+            WHERE p.market = $1 AND p.symbol = next.symbol AND p.as_of_date = next.as_of_date
+              AND next.came IS NOT NULL AND p.target_date <> next.came
+            """, [market, from.description, to.description]).affected
+    }
+}
