@@ -1,0 +1,56 @@
+import ArgumentParser
+import ClosebellCoordinator
+import ClosebellCore
+import ClosebellStorage
+import Foundation
+
+/// `coordinator export`: predictions of a date range to CSV or Parquet.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export predictions of a date range to CSV (RFC 4180) or Parquet, streamed with bounded memory.",
+        discussion: "Columns are the predictions table's, under their SQL names; rows come in storage order.")
+    @OptionGroup var db: DatabaseOptions
+    @Option(help: "First as-of date (YYYY-MM-DD).") var from: String
+    @Option(help: "Last as-of date (YYYY-MM-DD).") var to: String
+    @Option(help: "Only these symbols (comma-separated).") var symbols: String?
+    @Option(help: "Only this market (file prefix).") var market: String?
+    @Option(help: "csv or parquet.") var format: String = "csv"
+    @Option(help: "Output file; - for standard output (CSV only).") var out: String
+
+    func run() async throws {
+        guard let first = Day(iso: from) else { fail("--from '\(from)' is not a date (YYYY-MM-DD)") }
+        guard let last = Day(iso: to) else { fail("--to '\(to)' is not a date (YYYY-MM-DD)") }
+        guard first <= last else { fail("--from \(first) is after --to \(last)") }
+        guard let output = OutputFormat(rawValue: format), output == .csv || output == .parquet else {
+            fail("--format must be csv or parquet, not '\(format)'")
+        }
+        if output == .parquet && out == "-" { fail("Parquet goes to a file (--out FILE): its footer points back into it") }
+        let list = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        await AppConfiguration.load(db.configuration)
+        let conn: PGConnection
+        do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
+        let export = PredictionExport(from: first, to: last, symbols: list, market: market)
+        let started = Date()
+        do {
+            let sink = try ExportOutput(path: out)
+            let rows: Int
+            if output == .csv {
+                var w = try CSVExportWriter(columns: PredictionExport.columns, out: sink)
+                rows = try export.run(conn, into: &w)
+            } else {
+                var w = try ParquetFileWriter(columns: PredictionExport.columns, out: sink)
+                rows = try export.run(conn, into: &w)
+            }
+            try sink.close()
+            if out != "-" {
+                let s = Date().timeIntervalSince(started)
+                print("exported \(rows) predictions to \(out) (\(format), \(String(format: "%.2f", s)) s, "
+                      + "\(Int(Double(rows) / max(s, 1e-9))) rows/s)")
+            }
+        } catch {
+            if out != "-" { try? FileManager.default.removeItem(atPath: out) }
+            fail("export failed: \(error)")
+        }
+    }
+}
