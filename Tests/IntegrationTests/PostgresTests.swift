@@ -58,6 +58,16 @@ struct PostgresTests {
         defer { try? db.execute("RESET ROLE") }
         _ = try db.query("SELECT count(*) FROM predictions")
         _ = try db.query("SELECT count(*) FROM runs")
+        // The accuracy views and the alerts, documented in the README for analysts.
+        _ = try db.query("SELECT * FROM prediction_outcomes LIMIT 1")
+        _ = try db.query("SELECT * FROM model_accuracy_daily LIMIT 1")
+        _ = try db.query("SELECT count(*) FROM alerts")
+        for sql in ["UPDATE predictions SET predicted_return = 0", "DELETE FROM alerts",
+                    "INSERT INTO alerts (model_kind, model_hash, as_of_date, reasons, message) VALUES ('x', '', '2024-01-01', '{}', 'x')",
+                    "DELETE FROM prediction_outcomes"] {
+            let e = #expect(throws: PGError.self, "\(sql)") { try db.query(sql) }
+            #expect(e?.sqlState == "42501" || e?.sqlState == "55000", "\(sql): \(e?.sqlState ?? "-")")
+        }
         let write = #expect(throws: PGError.self) {
             try db.query("INSERT INTO runs (as_of_date, status) VALUES ('2024-01-01', 'queued')")
         }
