@@ -1,3 +1,4 @@
+import ClosebellCoordinator
 import ClosebellRuntime
 import Foundation
 import Synchronization
@@ -24,5 +25,28 @@ enum AppConfiguration {
     static var settings: ClosebellSettings {
         guard let s = loaded.withLock({ $0?.1 }) else { fail("internal error: configuration not loaded") }
         return s
+    }
+}
+
+extension AppConfiguration {
+    /// Notifications and accuracy alerts as the settings configure them; a bad URL or address is
+    /// one clear line and exit 78.
+    static var followUp: OutcomeFollowUp {
+        let s = settings
+        var n = NotifyOptions()
+        n.webhookURL = s.notifyWebhookURL
+        n.smtpURL = s.notifySMTPURL
+        n.smtpCAFile = s.notifySMTPCAFile
+        n.emailFrom = s.notifyEmailFrom
+        n.emailTo = s.notifyEmailTo
+        n.events = Set(s.notifyEvents.compactMap(Notice.Event.init(rawValue:)))
+        n.baseURL = s.notifyBaseURL
+        n.timeout = .milliseconds(Int(s.notifyTimeoutSeconds * 1000))
+        do {
+            return OutcomeFollowUp(policy: AlertPolicy(hitRateBelow: s.alertHitRateBelow, maeMultiple: s.alertMAEMultiple),
+                                   dispatcher: try n.dispatcher(), baseURL: s.notifyBaseURL.isEmpty ? nil : s.notifyBaseURL)
+        } catch {
+            fail("\(error)", code: ExitCodes.config)
+        }
     }
 }

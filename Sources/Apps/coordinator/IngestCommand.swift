@@ -69,7 +69,7 @@ struct Ingest: AsyncParsableCommand {
         } catch { fail("\(error)") }
         if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         print(result.summary)
-        OutcomeRefresh(db: conn).afterIngest(reports)
+        OutcomeRefresh(db: conn, followUp: AppConfiguration.followUp).afterIngest(reports)
         if result.failed > 0 { throw ExitCode(2) }
     }
 }

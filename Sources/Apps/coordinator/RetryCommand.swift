@@ -42,6 +42,7 @@ struct Retry: AsyncParsableCommand {
         var o = RunOptions(request: request, databaseURL: db.url, amqpURL: broker.url(), topology: broker.topology)
         o.logDirectory = logDir ?? AppConfiguration.settings.logDir
         o.brokerGiveUpSeconds = AppConfiguration.settings.brokerTimeoutSeconds
+        o.followUp = AppConfiguration.followUp
         try await launch(o, metrics: metrics)
     }
 }

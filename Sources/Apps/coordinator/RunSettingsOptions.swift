@@ -43,6 +43,7 @@ struct RunSettingsOptions: ParsableArguments {
         var o = RunOptions(request: request, databaseURL: databaseURL, amqpURL: broker.url(), topology: broker.topology)
         o.logDirectory = logDir ?? s.logDir
         o.brokerGiveUpSeconds = giveUp
+        o.followUp = AppConfiguration.followUp
         return o
     }
 }

@@ -12,10 +12,12 @@ public struct OutcomeRefresh {
     public static let lookbackDays: Int32 = 45
 
     let db: PGConnection
+    let followUp: OutcomeFollowUp?
     let logger: Logger
 
-    public init(db: PGConnection, logger: Logger = Logger(label: "closebell.outcomes")) {
+    public init(db: PGConnection, followUp: OutcomeFollowUp? = nil, logger: Logger = Logger(label: "closebell.outcomes")) {
         self.db = db
+        self.followUp = followUp
         self.logger = logger
     }
 
@@ -36,5 +38,6 @@ public struct OutcomeRefresh {
                 logger.warning("could not correct target dates", metadata: ["market": "\(market)", "error": "\(error)"])
             }
         }
+        if !ranges.isEmpty { followUp?.checkAccuracy(db) }
     }
 }

@@ -151,6 +151,9 @@ public final class RunCoordinator: @unchecked Sendable {
         metrics.update(r, chunks: (try? db.ledger { try $0.chunkStates(id) }) ?? [:], since: started)
         reporter.summary(r, seconds: Date().timeIntervalSince(started), processedAtStart: processedAtStart)
         reportTimings(db, id)
+        if let followUp = options.followUp, let conn = try? db.connection() {
+            followUp.runFinished(r, seconds: Date().timeIntervalSince(started), db: conn)
+        }
         return (RunExit(status: r.status), r)
     }
 

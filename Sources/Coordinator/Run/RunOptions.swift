@@ -19,6 +19,8 @@ public struct RunOptions: Sendable {
     /// reason (a later `run` resumes it). Default 120 s.
     public var brokerGiveUpSeconds: Double = 120
     public var coordinatorId = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+    /// Notifications and the accuracy check once a run ends (nil: none).
+    public var followUp: OutcomeFollowUp?
 
     public init(request: RunRequest, databaseURL: String, amqpURL: AMQPURL, topology: ClosebellTopology) {
         self.request = request

@@ -1,3 +1,4 @@
+import Foundation
 import Configuration
 import Logging
 
@@ -26,6 +27,18 @@ public struct ClosebellSettings: Sendable {
     public var market: String
     public var tradingWeekdays: [Int]
     public var timeZone: String
+    public var alertHitRateBelow: Double
+    public var alertMAEMultiple: Double
+    public var notifyWebhookURL: String
+    public var notifySMTPURL: String
+    public var notifySMTPCAFile: String
+    public var notifyEmailFrom: String
+    /// Recipients (from the comma-separated setting).
+    public var notifyEmailTo: [String]
+    /// Event names, validated against the known ones by the coordinator.
+    public var notifyEvents: [String]
+    public var notifyBaseURL: String
+    public var notifyTimeoutSeconds: Double
 
     /// Reads every setting; a value of the wrong kind or out of range is a ``ClosebellConfiguration/Problem``
     /// naming the key and where it came from.
@@ -75,5 +88,22 @@ public struct ClosebellSettings: Sendable {
         }
         tradingWeekdays = days
         timeZone = string(SettingKeys.timeZone)
+        alertHitRateBelow = try double(SettingKeys.alertHitRate, minimum: 0)
+        alertMAEMultiple = try double(SettingKeys.alertMAEMultiple, minimum: 0)
+        notifyWebhookURL = string(SettingKeys.notifyWebhook)
+        notifySMTPURL = string(SettingKeys.notifySMTP)
+        notifySMTPCAFile = string(SettingKeys.notifyCAFile)
+        notifyEmailFrom = string(SettingKeys.notifyFrom)
+        func list(_ k: SettingKey) -> [String] {
+            string(k).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        notifyEmailTo = list(SettingKeys.notifyTo)
+        notifyEvents = list(SettingKeys.notifyEvents)
+        let known = ["completed", "completed_with_failures", "failed", "cancelled", "degraded"]
+        if let unknown = notifyEvents.first(where: { !known.contains($0) }) {
+            throw bad(SettingKeys.notifyEvents, "unknown event '\(unknown)'; use \(known.joined(separator: ", "))")
+        }
+        notifyBaseURL = string(SettingKeys.notifyBaseURL)
+        notifyTimeoutSeconds = try double(SettingKeys.notifyTimeout, minimum: 0.1)
     }
 }

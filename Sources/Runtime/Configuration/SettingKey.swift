@@ -60,9 +60,28 @@ public enum SettingKeys {
     public static let tradingWeekdays = SettingKey("market.trading_weekdays", .intList, "0,1,2,3,4",
                                                    "weekdays the market trades, 0 = Sunday")
     public static let timeZone = SettingKey("market.time_zone", .string, "Asia/Kathmandu", "the market's time zone")
+    public static let alertHitRate = SettingKey("alerts.hit_rate_below", .double, "0.5",
+                                                "alert when a model's rolling 20-day hit rate falls below this")
+    public static let alertMAEMultiple = SettingKey("alerts.mae_multiple", .double, "1.5",
+                                                    "alert when its rolling 20-day MAE exceeds this multiple of its 120-day baseline")
+    public static let notifyWebhook = SettingKey("notify.webhook_url", .string, "", secret: true,
+                                                 "Slack-compatible incoming webhook; empty: none")
+    public static let notifySMTP = SettingKey("notify.smtp_url", .string, "", secret: true,
+                                              "smtp://, smtp+starttls:// or smtps:// with optional user:password@; empty: none")
+    public static let notifyCAFile = SettingKey("notify.smtp_ca_file", .string, "",
+                                                "PEM certificate authorities for the SMTP server; empty: the system's")
+    public static let notifyFrom = SettingKey("notify.email_from", .string, "closebell@localhost", "sender address")
+    public static let notifyTo = SettingKey("notify.email_to", .string, "", "recipients, comma-separated")
+    public static let notifyEvents = SettingKey("notify.events", .string, "completed_with_failures,failed,cancelled,degraded",
+                                                "events sent: completed, completed_with_failures, failed, cancelled, degraded")
+    public static let notifyBaseURL = SettingKey("notify.base_url", .string, "", "dashboard base URL for links; empty: none")
+    public static let notifyTimeout = SettingKey("notify.timeout_seconds", .double, "10",
+                                                 "seconds a notice may take, retries included")
 
     public static let all: [SettingKey] = [
         databaseURL, amqpURL, topologyPrefix, deliveryLimit, models, chunkSize, timeout, maxAttempts, backoff, brokerTimeout,
         logDir, logFormat, logLevel, metricsPort, metricsHost, prefetch, heartbeat, gracePeriod, market, tradingWeekdays, timeZone,
+        alertHitRate, alertMAEMultiple, notifyWebhook, notifySMTP, notifyCAFile, notifyFrom, notifyTo, notifyEvents, notifyBaseURL,
+        notifyTimeout,
     ]
 }

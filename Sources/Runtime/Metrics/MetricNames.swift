@@ -31,6 +31,14 @@ public enum MetricNames {
     /// Seconds one result's transaction took (histogram).
     public static let coordinatorAggregate = "closebell_coordinator_aggregate_seconds"
 
+    // Accuracy, evaluated after each ingest and each run.
+    /// Degradation alerts fired, by `model_kind`.
+    public static let accuracyAlerts = "closebell_accuracy_alerts_total"
+    /// A model's rolling 20-trading-day direction hit rate, by `model_kind`.
+    public static let modelHitRate = "closebell_model_rolling_hit_rate"
+    /// A model's rolling 20-trading-day MAE (percentage points), by `model_kind`.
+    public static let modelMAE = "closebell_model_rolling_mae"
+
     // The broker, polled by the coordinator.
     /// Messages in a queue, by `queue` and `state`: `ready`, `unacked` (management API only).
     public static let queueMessages = "closebell_queue_messages"

@@ -30,6 +30,8 @@ public struct RollingAccuracy: Sendable, Equatable {
     public let modelKind: String
     public let modelHash: String
     public let asOf: Day
+    /// Trading days (with outcomes) in the rolling window: up to 20.
+    public let days20: Int
     public let n20: Int
     public let mae20: Double
     public let hitRate20: Double?

@@ -30,13 +30,13 @@ public struct OutcomeStore {
     /// Each model's rolling accuracy on its latest as-of date with outcomes (or on `asOf`).
     public func rolling(asOf: Day? = nil) throws -> [RollingAccuracy] {
         try db.query("""
-            SELECT DISTINCT ON (model_kind, model_hash) model_kind, coalesce(model_hash, ''), as_of_date::text,
-                   rolling_n_20, rolling_mae_20, rolling_hit_rate_20, baseline_mae_120, baseline_days_120
+            SELECT DISTINCT ON (model_kind, model_hash) model_kind, model_hash, as_of_date::text,
+                   rolling_n_20, rolling_mae_20, rolling_hit_rate_20, baseline_mae_120, baseline_days_120, rolling_days_20
             FROM model_accuracy_daily WHERE $1::date IS NULL OR as_of_date <= $1
             ORDER BY model_kind, model_hash, as_of_date DESC
             """, [asOf?.description]).decode { r in
             RollingAccuracy(modelKind: try r.string(0), modelHash: try r.string(1), asOf: try r.day(2),
-                            n20: try r.int(3), mae20: try r.double(4), hitRate20: r.optional(5).flatMap(Double.init),
+                            days20: try r.int(8), n20: try r.int(3), mae20: try r.double(4), hitRate20: r.optional(5).flatMap(Double.init),
                             baselineMAE120: r.optional(6).flatMap(Double.init), baselineDays: try r.int(7))
         }
     }

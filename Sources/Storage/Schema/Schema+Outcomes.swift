@@ -28,13 +28,13 @@ extension Schema {
         -- (the baseline the degradation alert compares with).
         CREATE VIEW model_accuracy_daily AS
         WITH d AS (
-            SELECT model_kind, model_hash, as_of_date, count(*) AS n, sum(abs_error) AS sum_abs,
+            SELECT model_kind, coalesce(model_hash, '') AS model_hash, as_of_date, count(*) AS n, sum(abs_error) AS sum_abs,
                    sum(abs_error * abs_error) AS sum_sq, count(direction_hit) AS n_direction,
                    count(*) FILTER (WHERE direction_hit) AS hits
-            FROM prediction_outcomes GROUP BY model_kind, model_hash, as_of_date)
+            FROM prediction_outcomes GROUP BY 1, 2, 3)
         SELECT model_kind, model_hash, as_of_date, n,
                sum_abs / n AS mae, sqrt(sum_sq / n) AS rmse, hits::float8 / nullif(n_direction, 0) AS hit_rate,
-               sum(n) OVER w20 AS rolling_n_20,
+               count(*) OVER w20 AS rolling_days_20, sum(n) OVER w20 AS rolling_n_20,
                sum(sum_abs) OVER w20 / sum(n) OVER w20 AS rolling_mae_20,
                sqrt(sum(sum_sq) OVER w20 / sum(n) OVER w20) AS rolling_rmse_20,
                sum(hits) OVER w20::float8 / nullif(sum(n_direction) OVER w20, 0) AS rolling_hit_rate_20,
