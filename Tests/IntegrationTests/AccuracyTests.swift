@@ -90,6 +90,36 @@ struct AccuracyTests {
             """) == 0)
     }
 
+    @Test("model_accuracy_daily equals pandas: per day and rolling over the model's last 20 days, the 120-day baseline")
+    func dailyViewEqualsPandas() throws {
+        let (c, _, _) = try preparedCluster()
+        let ref = try #require(try pandas(c)["daily"] as? [[String: Any]])
+        let db = try c.db()
+        defer { db.close() }
+        let rows = try db.query("""
+            SELECT model_kind, model_hash, as_of_date::text, n, mae, rmse, hit_rate, rolling_mae_20, rolling_rmse_20,
+                   rolling_hit_rate_20, baseline_mae_120, baseline_days_120
+            FROM model_accuracy_daily ORDER BY model_kind, model_hash, as_of_date
+            """).rows
+        #expect(rows.count == ref.count && rows.count >= 29, "\(rows.count) rows vs pandas \(ref.count)")
+        let names = ["mae", "rmse", "hit_rate", "rolling_mae_20", "rolling_rmse_20", "rolling_hit_rate_20", "baseline_mae_120"]
+        var differ: [String] = []
+        for (row, e) in zip(rows, ref) {
+            if [row[0]!, row[1]!, row[2]!] != e["key"] as? [String] || Int(row[3]!) != e["n"] as? Int
+                || row[11].flatMap(Int.init) != e["baseline_days_120"] as? Int {
+                differ.append("\(row) vs \(e)"); continue
+            }
+            for (k, name) in names.enumerated() {
+                let mine = row[4 + k].flatMap(Double.init), theirs = e[name] as? Double
+                if (mine == nil) != (theirs == nil) || (mine != nil && !Self.close(mine!, theirs!)) {
+                    differ.append("\(row[2]!) \(name): \(mine.map { "\($0)" } ?? "NULL") vs \(theirs.map { "\($0)" } ?? "NULL")")
+                }
+            }
+        }
+        let mismatches = differ.count
+        #expect(mismatches == 0, "\(differ.prefix(5))")
+    }
+
     @Test("coordinator accuracy --by model|symbol|day equals pandas; CSV header exact; JSON and table agree")
     func accuracyEqualsPandas() throws {
         let (c, _, _) = try preparedCluster()

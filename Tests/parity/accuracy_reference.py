@@ -45,6 +45,31 @@ def main(data_dir, predictions_csv, out_json):
             })
         return out
 
+    def daily():
+        """model_accuracy_daily: per model and day, and rolling over the model's days."""
+        out = []
+        m["sq"] = m["abs_error"] ** 2
+        for (kind, model_hash), g in m.groupby(["model_kind", "model_hash"], sort=True):
+            d = g.groupby("as_of_date", sort=True).agg(
+                n=("abs_error", "size"), sum_abs=("abs_error", "sum"), sum_sq=("sq", "sum"),
+                n_dir=("hit", "count"), hits=("hit", "sum"))
+            w20 = d.rolling(20, min_periods=1).sum()
+            before = d.shift(20)
+            w120 = before.rolling(120, min_periods=1).sum()
+            days120 = before["n"].notna().astype(int).rolling(120, min_periods=1).sum()
+            for i, (day, row) in enumerate(d.iterrows()):
+                r, b = w20.iloc[i], w120.iloc[i]
+                out.append({
+                    "key": [kind, model_hash, day], "n": int(row["n"]), "mae": row["sum_abs"] / row["n"],
+                    "rmse": float(np.sqrt(row["sum_sq"] / row["n"])),
+                    "hit_rate": row["hits"] / row["n_dir"] if row["n_dir"] else None,
+                    "rolling_mae_20": r["sum_abs"] / r["n"], "rolling_rmse_20": float(np.sqrt(r["sum_sq"] / r["n"])),
+                    "rolling_hit_rate_20": r["hits"] / r["n_dir"] if r["n_dir"] else None,
+                    "baseline_mae_120": b["sum_abs"] / b["n"] if b["n"] > 0 else None,
+                    "baseline_days_120": int(days120.iloc[i]),
+                })
+        return out
+
     outcomes = [
         # Floats as repr() text: JSON readers do not all round decimal text to the nearest double.
         [r.symbol, r.as_of_date, r.TargetDate, repr(float(r.Realised)), repr(float(r.abs_error)),
@@ -53,7 +78,7 @@ def main(data_dir, predictions_csv, out_json):
     ]
     with open(out_json, "w") as f:
         json.dump({"outcomes": outcomes, "model": accuracy(["model_kind", "model_hash"]),
-                   "symbol": accuracy(["symbol"]), "day": accuracy(["as_of_date"])}, f)
+                   "symbol": accuracy(["symbol"]), "day": accuracy(["as_of_date"]), "daily": daily()}, f)
 
 
 if __name__ == "__main__":
