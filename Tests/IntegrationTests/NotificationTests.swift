@@ -98,6 +98,31 @@ struct NotificationTests {
         #expect(body.contains("9 succeeded, 1 failed") && body.contains("Run page: http://dashboard.example.test/runs/\(run.id)"), "\(body)")
     }
 
+    @Test("smtps:// (TLS from the first byte) with AUTH LOGIN; an untrusted certificate is refused")
+    func implicitTLSAndLogin() throws {
+        let c = try Cluster(symbols: 6, days: 30)
+        let r = try Receivers(in: c.dir, webhookArgs: ["--smtps", "--login-only"])
+        var env = r.env
+        env["CLOSEBELL_NOTIFY_SMTP_URL"] = env["CLOSEBELL_NOTIFY_SMTP_URL"]!.replacingOccurrences(of: "smtp+starttls://", with: "smtps://")
+        env["CLOSEBELL_NOTIFY_WEBHOOK_URL"] = nil
+        env["CLOSEBELL_NOTIFY_EVENTS"] = "completed"
+        try c.startWorkers(1)
+        defer { c.stopWorkers() }
+        let (code, said) = try c.coordinatorOutput(["run", "--date", c.day.description], env: env)
+        #expect(code == 0, "\(said)")
+        let mails = r.records("mail.jsonl")
+        try #require(mails.count == 1, "\(said)")
+        #expect(mails[0]["tls"] as? Bool == true && mails[0]["auth"] as? Bool == true)
+        #expect(Self.mailBody(mails[0]["data"] as? String ?? "").contains("6 symbols: 6 succeeded"))
+        // Without the CA, the server's self-signed certificate is not trusted: nothing is sent.
+        env["CLOSEBELL_NOTIFY_SMTP_CA_FILE"] = nil
+        env["CLOSEBELL_NOTIFY_TIMEOUT_SECONDS"] = "2"
+        let (code2, said2) = try c.coordinatorOutput(["run", "--date", c.day.description], env: env)
+        #expect(code2 == 0)
+        #expect(r.records("mail.jsonl").count == 1)
+        #expect(said2.contains("notification not sent"), "\(said2)")
+    }
+
     @Test("a hanging webhook and an unreachable mail server never fail a run nor hold it past the time budget")
     func hangingNotifier() throws {
         let c = try Cluster(symbols: 8, days: 30)

@@ -1,12 +1,13 @@
 """Real receivers for the notification tests: an HTTP server taking webhook POSTs and an SMTP
 server (aiosmtpd) requiring STARTTLS and AUTH.
 
-usage: receivers.py OUT_DIR CERT KEY USER PASSWORD [--webhook-fail N] [--webhook-hang]
+usage: receivers.py OUT_DIR CERT KEY USER PASSWORD [--webhook-fail N] [--webhook-hang] [--smtps] [--login-only]
 
 Writes OUT_DIR/ports ("webhook smtp"), then each webhook request to OUT_DIR/webhook.jsonl
 ({"status", "body"}) and each message to OUT_DIR/mail.jsonl ({"from", "to", "data", "tls",
 "auth"}). With --webhook-fail N the first N requests get HTTP 500; with --webhook-hang every
-request hangs for 60 s.
+request hangs for 60 s. --smtps: TLS from the first byte instead of STARTTLS; --login-only: AUTH
+LOGIN is the only mechanism offered.
 """
 import json
 import os
@@ -25,6 +26,7 @@ def main():
     out, cert, key, user, password = sys.argv[1:6]
     fail = int(sys.argv[sys.argv.index("--webhook-fail") + 1]) if "--webhook-fail" in sys.argv else 0
     hang = "--webhook-hang" in sys.argv
+    implicit_tls = "--smtps" in sys.argv
     lock = threading.Lock()
     seen = {"n": 0}
 
@@ -56,7 +58,8 @@ def main():
         async def handle_DATA(self, server, session, envelope):
             record("mail.jsonl", {"from": envelope.mail_from, "to": envelope.rcpt_tos,
                                   "data": envelope.content.decode("utf-8", "replace"),
-                                  "tls": session.ssl is not None, "auth": session.authenticated})
+                                  # aiosmtpd sets session.ssl on STARTTLS only; an smtps listener speaks TLS alone.
+                                  "tls": session.ssl is not None or implicit_tls, "auth": session.authenticated})
             return "250 OK"
 
     def authenticator(server, session, envelope, mechanism, auth_data):
@@ -70,8 +73,13 @@ def main():
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    smtp = Controller(Mail(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
-                      authenticator=authenticator, auth_require_tls=True)
+    options = {"auth_exclude_mechanism": ["PLAIN"]} if "--login-only" in sys.argv else {}
+    if "--smtps" in sys.argv:
+        smtp = Controller(Mail(), hostname="127.0.0.1", port=port, ssl_context=context, authenticator=authenticator,
+                          auth_require_tls=False, server_hostname="localhost", **options)
+    else:
+        smtp = Controller(Mail(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+                          authenticator=authenticator, auth_require_tls=True, **options)
     smtp.start()
     with open(os.path.join(out, "ports.tmp"), "w") as f:
         f.write(f"{http.server_address[1]} {port}\n")
