@@ -92,6 +92,31 @@ struct ExportTests {
                 && duck["chunk_no"] == "INTEGER", "\(duck)")
     }
 
+    @Test("Parquet: many row groups, and a dictionary that outgrows its limit mid-group (PLAIN from there), read back whole")
+    func parquetRowGroupsAndDictionaryFallback() throws {
+        let (c, first, last) = try cluster()
+        let db = try c.db()
+        // 70,000 distinct symbols on one day: more than a dictionary may hold.
+        try db.query("""
+            INSERT INTO predictions (market, symbol, as_of_date, target_date, predicted_return, model_kind, model_path, model_hash,
+                                     is_fallback, run_id, chunk_no, predicted_at)
+            SELECT 'nepse', 'Z' || lpad(i::text, 6, '0'), $1::date, $1::date + 1, i * 1e-3, 'linear', '/m/_global/model.json',
+                   md5(i::text), false, (SELECT max(run_id) FROM runs), i % 7, now()
+            FROM generate_series(1, 70000) i
+            """, [first])
+        db.close()
+        let expected = try expected(c, where: "as_of_date BETWEEN '\(first)' AND '\(last)'")
+        for groupSize in ["100000", "997"] {
+            let file = c.dir + "/rg\(groupSize).parquet"
+            let (code, said) = try c.coordinatorOutput(["export", "--from", first, "--to", last, "--format", "parquet",
+                                                        "--row-group-size", groupSize, "--out", file])
+            #expect(code == 0, "\(said)")
+            let r = try read(c, file, "parquet")
+            compare(try #require(r["pyarrow_rows"] as? [[Any]]), expected, "pyarrow, row groups of \(groupSize)")
+            compare(try #require(r["duckdb_rows"] as? [[Any]]), expected, "duckdb, row groups of \(groupSize)")
+        }
+    }
+
     @Test("CSV per RFC 4180, to a file and to standard output; --symbols filters; bad flags are named")
     func csv() throws {
         let (c, first, last) = try cluster()

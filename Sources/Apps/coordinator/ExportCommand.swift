@@ -17,6 +17,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "Only this market (file prefix).") var market: String?
     @Option(help: "csv or parquet.") var format: String = "csv"
     @Option(help: "Output file; - for standard output (CSV only).") var out: String
+    @Option(help: "Parquet: rows per row group (memory holds one).") var rowGroupSize = ParquetFileWriter.defaultRowsPerGroup
 
     func run() async throws {
         guard let first = Day(iso: from) else { fail("--from '\(from)' is not a date (YYYY-MM-DD)") }
@@ -26,6 +27,7 @@ struct ExportCommand: AsyncParsableCommand {
             fail("--format must be csv or parquet, not '\(format)'")
         }
         if output == .parquet && out == "-" { fail("Parquet goes to a file (--out FILE): its footer points back into it") }
+        guard (1...10_000_000).contains(rowGroupSize) else { fail("--row-group-size \(rowGroupSize): use 1 to 10,000,000") }
         let list = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         await AppConfiguration.load(db.configuration)
         let conn: PGConnection
@@ -39,7 +41,7 @@ struct ExportCommand: AsyncParsableCommand {
                 var w = try CSVExportWriter(columns: PredictionExport.columns, out: sink)
                 rows = try export.run(conn, into: &w)
             } else {
-                var w = try ParquetFileWriter(columns: PredictionExport.columns, out: sink)
+                var w = try ParquetFileWriter(columns: PredictionExport.columns, out: sink, rowsPerGroup: rowGroupSize)
                 rows = try export.run(conn, into: &w)
             }
             try sink.close()

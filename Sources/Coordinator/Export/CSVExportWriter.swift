@@ -23,16 +23,74 @@ public struct CSVExportWriter: ExportWriter {
             if row.isNull(i) { continue }
             switch c.kind {
             case .text: Self.appendQuoted(row.raw(i)!, to: &line)
-            case .date: line.append(contentsOf: Day(daysSinceEpoch: row.date(i)!).description.utf8)
-            case .double: line.append(contentsOf: "\(row.float8(i)!)".utf8)
-            case .bool: line.append(contentsOf: (row.bool(i)! ? "true" : "false").utf8)
-            case .int32: line.append(contentsOf: String(row.int32(i)!).utf8)
-            case .int64: line.append(contentsOf: String(row.int64(i)!).utf8)
-            case .timestamp: line.append(contentsOf: Self.iso8601(micros: row.timestampMicros(i)!).utf8)
+            case .date: appendDate(row.date(i)!)
+            case .double: line.append(contentsOf: row.float8(i)!.description.utf8)
+            case .bool: line.append(contentsOf: row.bool(i)! ? Self.trueBytes : Self.falseBytes)
+            case .int32: Self.appendInt(Int64(row.int32(i)!), to: &line)
+            case .int64: Self.appendInt(row.int64(i)!, to: &line)
+            case .timestamp: appendTimestamp(row.timestampMicros(i)!)
             }
         }
         line.append(0x0D); line.append(0x0A)
         try line.withUnsafeBytes { try out.write($0) }
+    }
+
+    static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
+    /// The last date and second written, formatted (rows of a day come together).
+    var lastDay: (Int32, [UInt8])?
+    var lastSecond: (Int64, [UInt8])?
+
+    /// YYYY-MM-DD.
+    mutating func appendDate(_ days: Int32) {
+        if let (d, text) = lastDay, d == days { line.append(contentsOf: text); return }
+        var text: [UInt8] = []
+        let p = Day(daysSinceEpoch: days).parts
+        Self.appendDigits(p.year, 4, to: &text); text.append(UInt8(ascii: "-"))
+        Self.appendDigits(p.month, 2, to: &text); text.append(UInt8(ascii: "-"))
+        Self.appendDigits(p.day, 2, to: &text)
+        lastDay = (days, text)
+        line.append(contentsOf: text)
+    }
+
+    /// `2026-11-22T07:38:00.123456Z` (UTC).
+    mutating func appendTimestamp(_ micros: Int64) {
+        let (q, r) = micros.quotientAndRemainder(dividingBy: 1_000_000)
+        let (second, us) = r < 0 ? (q - 1, r + 1_000_000) : (q, r)
+        if lastSecond?.0 != second {
+            var text: [UInt8] = []
+            let (days, s) = second.quotientAndRemainder(dividingBy: 86_400)
+            let (day, secs) = s < 0 ? (days - 1, s + 86_400) : (days, s)
+            let p = Day(daysSinceEpoch: Int32(day)).parts
+            Self.appendDigits(p.year, 4, to: &text); text.append(UInt8(ascii: "-"))
+            Self.appendDigits(p.month, 2, to: &text); text.append(UInt8(ascii: "-"))
+            Self.appendDigits(p.day, 2, to: &text); text.append(UInt8(ascii: "T"))
+            Self.appendDigits(Int(secs / 3600), 2, to: &text); text.append(UInt8(ascii: ":"))
+            Self.appendDigits(Int(secs / 60 % 60), 2, to: &text); text.append(UInt8(ascii: ":"))
+            Self.appendDigits(Int(secs % 60), 2, to: &text); text.append(UInt8(ascii: "."))
+            lastSecond = (second, text)
+        }
+        line.append(contentsOf: lastSecond!.1)
+        Self.appendDigits(Int(us), 6, to: &line)
+        line.append(UInt8(ascii: "Z"))
+    }
+
+    /// `v` (≥ 0) in exactly `width` digits, zero-padded (wider values keep all their digits).
+    static func appendDigits(_ v: Int, _ width: Int, to out: inout [UInt8]) {
+        var digits = 0, x = v
+        repeat { digits += 1; x /= 10 } while x > 0
+        for _ in digits..<max(digits, width) { out.append(UInt8(ascii: "0")) }
+        let start = out.count
+        x = v
+        for _ in 0..<digits { out.append(0) }
+        for k in stride(from: start + digits - 1, through: start, by: -1) { out[k] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10 }
+    }
+
+    static func appendInt(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 {
+            out.append(UInt8(ascii: "-"))
+            if v == .min { out.append(contentsOf: "9223372036854775808".utf8); return }
+        }
+        appendDigits(Int(v.magnitude), 1, to: &out)
     }
 
     public mutating func finish() throws { try out.flush() }
@@ -46,14 +104,5 @@ public struct CSVExportWriter: ExportWriter {
             if c == UInt8(ascii: "\"") { line.append(c) }
         }
         line.append(UInt8(ascii: "\""))
-    }
-
-    /// `2026-11-22T07:38:00.123456Z`.
-    static func iso8601(micros: Int64) -> String {
-        let (days, rest) = micros.quotientAndRemainder(dividingBy: 86_400_000_000)
-        let (d, r) = rest < 0 ? (days - 1, rest + 86_400_000_000) : (days, rest)
-        let s = r / 1_000_000, us = r % 1_000_000
-        func pad(_ v: Int64, _ n: Int) -> String { let t = String(v); return String(repeating: "0", count: max(0, n - t.count)) + t }
-        return "\(Day(daysSinceEpoch: Int32(d)))T\(pad(s / 3600, 2)):\(pad(s / 60 % 60, 2)):\(pad(s % 60, 2)).\(pad(us, 6))Z"
     }
 }

@@ -61,11 +61,9 @@ public final class ExportOutput {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes and, for a file, makes it durable.
+    /// Flushes (as `COPY … TO` and pandas do, without waiting for the disk: the file is whole
+    /// once the command exits 0; a failed export removes it).
     public func close() throws {
         try flush()
-        if ownsFile, fsync(fd) != 0 {
-            throw WriteError(description: "cannot sync \(path): \(String(cString: strerror(errno)))")
-        }
     }
 }

@@ -1,11 +1,16 @@
 import ClosebellStorage
 
-/// One column's values for the row group being written: PLAIN-encoded values, and for a nullable
-/// column its definition levels (1 present, 0 NULL) run-length encoded as they arrive
+/// One column's values for the row group being written: PLAIN-encoded values — or, for text,
+/// dictionary indices while the dictionary stays small (``ParquetDictionary``) — and for a
+/// nullable column its definition levels (1 present, 0 NULL) run-length encoded as they arrive
 /// (the RLE/bit-packing hybrid with bit width 1, RLE runs only).
 struct ParquetColumnBuffer {
     let column: ExportColumn
     var values: [UInt8] = []
+    var dictionary = ParquetDictionary()
+    var indices: [UInt32] = []
+    /// Text goes through the dictionary until it grows too big for this row group.
+    var usesDictionary: Bool
     var levels: [UInt8] = []
     var count = 0
     var nonNull = 0
@@ -13,7 +18,10 @@ struct ParquetColumnBuffer {
     private var bits: UInt8 = 0
     private var bitCount = 0
 
-    init(column: ExportColumn) { self.column = column }
+    init(column: ExportColumn) {
+        self.column = column
+        usesDictionary = column.kind == .text
+    }
 
     mutating func append(_ row: PGBinaryRow, _ i: Int) {
         count += 1
@@ -24,8 +32,13 @@ struct ParquetColumnBuffer {
         switch column.kind {
         case .text:
             let b = row.raw(i)!
-            le(UInt32(b.count))
-            values.append(contentsOf: b)
+            if usesDictionary {
+                indices.append(UInt32(dictionary.index(of: b)))
+                if dictionary.isFull { fallBackToPlain() }
+            } else {
+                le(UInt32(b.count))
+                values.append(contentsOf: b)
+            }
         case .date: le(UInt32(bitPattern: row.date(i)!))
         case .int32: le(UInt32(bitPattern: row.int32(i)!))
         case .double: le(row.float8(i)!.bitPattern)
@@ -57,8 +70,22 @@ struct ParquetColumnBuffer {
         run = nil
     }
 
-    /// The data page's body: the levels (length-prefixed) then the values; the buffer empties.
-    mutating func takePage() -> [UInt8] {
+    /// The row group's values so far written out PLAIN; the rest of the group follows suit.
+    mutating func fallBackToPlain() {
+        for i in indices {
+            let e = dictionary.entry(Int(i))
+            le(UInt32(e.count))
+            values.append(contentsOf: e)
+        }
+        indices.removeAll(keepingCapacity: true)
+        dictionary.reset()
+        usesDictionary = false
+    }
+
+    /// The column chunk's pages: the dictionary page's body and entry count when the chunk is
+    /// dictionary-encoded, and the data page's body — the levels (length-prefixed), then the
+    /// values or the indices (bit width, then the hybrid encoding). The buffer empties.
+    mutating func takePages() -> (dictionary: (body: [UInt8], count: Int)?, data: [UInt8]) {
         if bitCount > 0 { values.append(bits); bits = 0; bitCount = 0 }
         var page: [UInt8] = []
         if column.nullable {
@@ -66,11 +93,22 @@ struct ParquetColumnBuffer {
             withUnsafeBytes(of: UInt32(levels.count).littleEndian) { page.append(contentsOf: $0) }
             page += levels
         }
-        page += values
+        var dict: (body: [UInt8], count: Int)?
+        if usesDictionary {
+            let width = ParquetHybrid.bitWidth(forMax: max(0, dictionary.count - 1))
+            page.append(UInt8(width))
+            ParquetHybrid.encode(indices, bitWidth: width, into: &page)
+            dict = (dictionary.plain, dictionary.count)
+        } else {
+            page += values
+        }
         values.removeAll(keepingCapacity: true)
         levels.removeAll(keepingCapacity: true)
+        indices.removeAll(keepingCapacity: true)
+        dictionary.reset()
+        usesDictionary = column.kind == .text
         count = 0
         nonNull = 0
-        return page
+        return (dict, page)
     }
 }

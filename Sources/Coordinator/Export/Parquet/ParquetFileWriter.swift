@@ -1,8 +1,10 @@
 import ClosebellStorage
 
 /// A Parquet file (format 2, per the Apache Parquet specification) written as rows stream in:
-/// row groups of ``rowsPerGroup`` rows, one uncompressed PLAIN data page (v1) per column chunk,
-/// the footer's metadata in Thrift's compact protocol. Memory holds one row group.
+/// row groups of ``rowsPerGroup`` rows, one uncompressed data page (v1) per column chunk — text
+/// dictionary-encoded (a dictionary page, then indices) while its dictionary stays under 64 Ki
+/// entries and 2 MiB, else PLAIN like every other type — and the footer's metadata in Thrift's
+/// compact protocol. Memory holds one row group.
 ///
 /// Types: text as BYTE_ARRAY (STRING), date as INT32 (DATE), double as DOUBLE, boolean as BOOLEAN,
 /// integer as INT32, bigint as INT64, timestamptz as INT64 (TIMESTAMP, microseconds, UTC). A
@@ -11,6 +13,9 @@ public struct ParquetFileWriter: ExportWriter {
     /// One column chunk's place in the file, for the footer.
     struct ChunkInfo {
         var offset: Int, size: Int, values: Int
+        /// Where its dictionary page starts (nil: PLAIN values, no dictionary).
+        var dictionaryOffset: Int?
+        var dataOffset: Int
     }
 
     public static let defaultRowsPerGroup = 262_144
@@ -42,7 +47,25 @@ public struct ParquetFileWriter: ExportWriter {
         var chunks: [ChunkInfo] = []
         for i in buffers.indices {
             let values = buffers[i].count
-            let page = buffers[i].takePage()
+            let (dictionary, page) = buffers[i].takePages()
+            let start = out.offset
+            var dictionaryOffset: Int?
+            if let dictionary {
+                dictionaryOffset = out.offset
+                var h = ThriftCompactWriter()
+                h.structBody { w in
+                    w.i32(1, 2)  // DICTIONARY_PAGE
+                    w.i32(2, Int32(dictionary.body.count))
+                    w.i32(3, Int32(dictionary.body.count))
+                    w.structure(7) { d in
+                        d.i32(1, Int32(dictionary.count))
+                        d.i32(2, 2)  // PLAIN_DICTIONARY (PLAIN values), as format-1 writers say
+                    }
+                }
+                try out.write(h.bytes)
+                try out.write(dictionary.body)
+            }
+            let dataOffset = out.offset
             var h = ThriftCompactWriter()
             h.structBody { w in
                 w.i32(1, 0)  // DATA_PAGE
@@ -50,15 +73,15 @@ public struct ParquetFileWriter: ExportWriter {
                 w.i32(3, Int32(page.count))
                 w.structure(5) { d in
                     d.i32(1, Int32(values))
-                    d.i32(2, 0)  // PLAIN
+                    d.i32(2, dictionary == nil ? 0 : 2)  // PLAIN, or PLAIN_DICTIONARY (indices, hybrid-encoded)
                     d.i32(3, 3)  // definition levels: RLE
                     d.i32(4, 3)  // repetition levels: RLE (none are written: the schema is flat)
                 }
             }
-            let offset = out.offset
             try out.write(h.bytes)
             try out.write(page)
-            chunks.append(ChunkInfo(offset: offset, size: h.bytes.count + page.count, values: values))
+            chunks.append(ChunkInfo(offset: start, size: out.offset - start, values: values, dictionaryOffset: dictionaryOffset,
+                                    dataOffset: dataOffset))
         }
         groups.append((rowsInGroup, chunks))
         rowsInGroup = 0
@@ -81,13 +104,14 @@ public struct ParquetFileWriter: ExportWriter {
                     cc.i64(2, Int64(chunk.offset + chunk.size))
                     cc.structure(3) { md in
                         md.i32(1, Self.physicalType(c.kind))
-                        md.i32List(2, [0, 3])  // PLAIN, RLE
+                        md.i32List(2, chunk.dictionaryOffset == nil ? [0, 3] : [2, 0, 3])  // (PLAIN_DICTIONARY,) PLAIN, RLE
                         md.stringList(3, [c.name])
                         md.i32(4, 0)  // UNCOMPRESSED
                         md.i64(5, Int64(chunk.values))
                         md.i64(6, Int64(chunk.size))
                         md.i64(7, Int64(chunk.size))
-                        md.i64(9, Int64(chunk.offset))
+                        md.i64(9, Int64(chunk.dataOffset))
+                        if let d = chunk.dictionaryOffset { md.i64(11, Int64(d)) }
                     }
                 }
                 g.i64(2, Int64(group.chunks.reduce(0) { $0 + $1.size }))
