@@ -36,7 +36,12 @@ struct ModelLoadBench: ParsableCommand {
         let script = """
             import sys, time, xgboost as xgb
             paths = sys.argv[1:]
-            best = min((lambda t: ([xgb.Booster().load_model(p) for p in paths], time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(\(repeats)))
+            def once():
+                t = time.perf_counter()
+                for p in paths:
+                    xgb.Booster().load_model(p)
+                return time.perf_counter() - t
+            best = min(once() for _ in range(\(repeats)))
             print(best * 1000 / len(paths), xgb.__version__)
             """
         let log = NSTemporaryDirectory() + "closebell-bench-models-\(UUID().uuidString.prefix(6)).out"

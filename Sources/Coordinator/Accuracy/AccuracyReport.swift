@@ -42,7 +42,8 @@ public struct AccuracyReport {
             o["n"] = r.n; o["mae"] = r.mae; o["rmse"] = r.rmse; o["hit_rate"] = r.hitRate ?? NSNull()
             return o
         }
-        let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys, .prettyPrinted])) ?? Data("[]".utf8)
+        let options: JSONSerialization.WritingOptions = [.sortedKeys, .prettyPrinted]
+        let data = (try? JSONSerialization.data(withJSONObject: objects, options: options)) ?? Data("[]".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 

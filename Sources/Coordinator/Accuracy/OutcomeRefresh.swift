@@ -33,7 +33,9 @@ public struct OutcomeRefresh {
             do {
                 let changed = try OutcomeStore(db: db).correctTargetDates(
                     market: market, from: Day(daysSinceEpoch: lo.daysSinceEpoch - Self.lookbackDays), to: hi)
-                if changed > 0 { logger.info("target dates corrected to the days that came", metadata: ["predictions": "\(changed)"]) }
+                if changed > 0 {
+                    logger.info("target dates corrected to the days that came", metadata: ["predictions": "\(changed)"])
+                }
             } catch {
                 logger.warning("could not correct target dates", metadata: ["market": "\(market)", "error": "\(error)"])
             }

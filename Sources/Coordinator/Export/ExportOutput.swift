@@ -53,7 +53,8 @@ public final class ExportOutput {
                 let n = Foundation.write(fd, b.baseAddress! + done, b.count - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw WriteError(description: "cannot write \(path == "-" ? "standard output" : path): \(String(cString: strerror(errno)))")
+                    let target = path == "-" ? "standard output" : path
+                    throw WriteError(description: "cannot write \(target): \(String(cString: strerror(errno)))")
                 }
                 done += n
             }

@@ -42,7 +42,8 @@ public struct PredictionExport {
         try db.copyOut(try copySQL(db)) { block in
             try reader.feed(block) { row in
                 guard row.count == Self.columns.count else {
-                    throw PGBinaryCopyReader.FormatError(description: "a row of \(row.count) fields, expected \(Self.columns.count)")
+                    throw PGBinaryCopyReader.FormatError(
+                        description: "a row of \(row.count) fields, expected \(Self.columns.count)")
                 }
                 try writer.write(row)
             }

@@ -40,7 +40,8 @@ public struct Notice: Sendable, Equatable {
 
     /// A finished run: its date or range, counts, duration, symbols/s, the first failed symbols
     /// with their stage and error, and its dashboard page when `baseURL` is set.
-    public static func run(_ r: RunRecord, seconds: Double?, failures: [(symbol: String, day: String, stage: String, error: String)],
+    public static func run(_ r: RunRecord, seconds: Double?,
+                           failures: [(symbol: String, day: String, stage: String, error: String)],
                            baseURL: String?) -> Notice? {
         guard let event = Event(status: r.status) else { return nil }
         let days = r.firstDay.map { "\($0) to \(r.asOf)" } ?? r.asOf.description

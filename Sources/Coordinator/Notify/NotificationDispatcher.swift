@@ -68,8 +68,10 @@ public final class NotificationDispatcher: Sendable {
             } catch {
                 let now = ContinuousClock.now
                 guard now.advanced(by: wait) < deadline else {
-                    logger.warning("notification not sent", metadata: ["notifier": "\(n.name)", "event": "\(notice.event.rawValue)",
-                                                                       "attempts": "\(tries)", "error": "\(error)"])
+                    logger.warning("notification not sent", metadata: [
+                        "notifier": "\(n.name)", "event": "\(notice.event.rawValue)", "attempts": "\(tries)",
+                        "error": "\(error)",
+                    ])
                     return false
                 }
                 logger.notice("notification failed; retrying", metadata: ["notifier": "\(n.name)", "error": "\(error)",

@@ -26,7 +26,8 @@ public struct NotifyOptions: Sendable, Equatable {
     public func dispatcher() throws -> NotificationDispatcher {
         var notifiers: [any Notifier] = []
         if !webhookURL.isEmpty {
-            guard let url = URL(string: webhookURL), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()) else {
+            guard let url = URL(string: webhookURL), let scheme = url.scheme,
+                  ["http", "https"].contains(scheme.lowercased()) else {
                 throw NotifyError("notify.webhook_url is not an http(s) URL")
             }
             notifiers.append(WebhookNotifier(url: url))

@@ -11,7 +11,9 @@ struct SMTPConversation {
         while true {
             guard var buffer = try await lines.next() else { throw NotifyError("the SMTP server closed the connection") }
             let line = buffer.readString(length: buffer.readableBytes) ?? ""
-            guard line.count >= 3, let code = Int(line.prefix(3)) else { throw NotifyError("not an SMTP reply: \(line.prefix(80))") }
+            guard line.count >= 3, let code = Int(line.prefix(3)) else {
+                throw NotifyError("not an SMTP reply: \(line.prefix(80))")
+            }
             texts.append(String(line.dropFirst(4)))
             if line.count == 3 || line[line.index(line.startIndex, offsetBy: 3)] == " " { return (code, texts) }
         }

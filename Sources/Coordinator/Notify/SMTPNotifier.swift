@@ -53,7 +53,8 @@ public struct SMTPNotifier: Notifier {
             .connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let context {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: hostname))
+                        let tls = try NIOSSLClientHandler(context: context, serverHostname: hostname)
+                        try channel.pipeline.syncOperations.addHandler(tls)
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -93,7 +94,8 @@ public struct SMTPNotifier: Notifier {
             _ = try await c.command(Data(user.utf8).base64EncodedString(), expect: 334, redact: true)
             _ = try await c.command(Data(password.utf8).base64EncodedString(), expect: 235, redact: true)
         } else {
-            throw NotifyError("\(endpoint.host) offers no AUTH PLAIN or LOGIN (it offers: \(auth.dropFirst().joined(separator: " ")))")
+            let offered = auth.dropFirst().joined(separator: " ")
+            throw NotifyError("\(endpoint.host) offers no AUTH PLAIN or LOGIN (it offers: \(offered))")
         }
     }
 

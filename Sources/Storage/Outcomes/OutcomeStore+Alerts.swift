@@ -21,7 +21,8 @@ extension OutcomeStore {
             """, [a.modelKind, a.modelHash, a.asOf.description, PGArray.text(reasons), a.hitRate20.map { "\($0)" },
                   "\(a.mae20)", a.baselineMAE120.map { "\($0)" }, message])
         guard let id = rows.scalar.flatMap(Int64.init) else { return nil }
-        return AlertRecord(id: id, modelKind: a.modelKind, modelHash: a.modelHash, asOf: a.asOf, reasons: reasons, message: message)
+        return AlertRecord(id: id, modelKind: a.modelKind, modelHash: a.modelHash, asOf: a.asOf, reasons: reasons,
+                           message: message)
     }
 
     /// Marks an alert as sent to every configured notifier.

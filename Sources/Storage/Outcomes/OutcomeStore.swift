@@ -36,7 +36,8 @@ public struct OutcomeStore {
             ORDER BY model_kind, model_hash, as_of_date DESC
             """, [asOf?.description]).decode { r in
             RollingAccuracy(modelKind: try r.string(0), modelHash: try r.string(1), asOf: try r.day(2),
-                            days20: try r.int(8), n20: try r.int(3), mae20: try r.double(4), hitRate20: r.optional(5).flatMap(Double.init),
+                            days20: try r.int(8), n20: try r.int(3), mae20: try r.double(4),
+                            hitRate20: r.optional(5).flatMap(Double.init),
                             baselineMAE120: r.optional(6).flatMap(Double.init), baselineDays: try r.int(7))
         }
     }

@@ -23,7 +23,9 @@ public struct PGBinaryCopyReader {
         try pending.withUnsafeBytes { b in
             if !headerDone {
                 guard b.count >= 19 else { return }
-                guard b.prefix(11).elementsEqual(Self.signature) else { throw FormatError(description: "not a binary COPY stream") }
+                guard b.prefix(11).elementsEqual(Self.signature) else {
+                    throw FormatError(description: "not a binary COPY stream")
+                }
                 let ext = Int(Self.int32(b, 15))
                 guard ext >= 0, b.count >= 19 + ext else { return }
                 used = 19 + ext

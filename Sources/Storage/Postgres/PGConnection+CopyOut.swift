@@ -6,7 +6,9 @@ extension PGConnection {
     /// size of the result; an error thrown by `onData` stops the COPY and is rethrown.
     public func copyOut(_ copySQL: String, _ onData: (UnsafeRawBufferPointer) throws -> Void) throws {
         let c = try live()
-        guard let res = PQexec(c, copySQL) else { throw PGError(sqlState: nil, message: "COPY failed to start", context: copySQL) }
+        guard let res = PQexec(c, copySQL) else {
+            throw PGError(sqlState: nil, message: "COPY failed to start", context: copySQL)
+        }
         guard PQresultStatus(res) == PGRES_COPY_OUT else {
             let e = PGConnection.error(res, context: copySQL)
             PQclear(res)
