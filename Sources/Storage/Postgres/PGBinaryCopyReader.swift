@@ -16,45 +16,60 @@ public struct PGBinaryCopyReader {
 
     public init() {}
 
-    /// Feeds a block; calls `row` for each complete row in it.
+    /// Field ranges of the row being parsed, reused from row to row.
+    var fields: [Range<Int>?] = []
+
+    /// Feeds a block; calls `row` for each complete row in it. A block holding whole rows (libpq
+    /// hands over one row per block) is parsed where it lies; only a partial row is kept.
     public mutating func feed(_ block: UnsafeRawBufferPointer, _ row: (PGBinaryRow) throws -> Void) throws {
-        pending.append(contentsOf: block)
-        var used = 0
-        try pending.withUnsafeBytes { b in
-            if !headerDone {
-                guard b.count >= 19 else { return }
-                guard b.prefix(11).elementsEqual(Self.signature) else {
-                    throw FormatError(description: "not a binary COPY stream")
-                }
-                let ext = Int(Self.int32(b, 15))
-                guard ext >= 0, b.count >= 19 + ext else { return }
-                used = 19 + ext
-                headerDone = true
-            }
-            var fields: [Range<Int>?] = []
-            while !finished, b.count - used >= 2 {
-                let n = Int(Int16(bitPattern: UInt16(b[used]) << 8 | UInt16(b[used + 1])))
-                if n == -1 { finished = true; used += 2; break }
-                guard n >= 0 else { throw FormatError(description: "bad field count \(n)") }
-                var p = used + 2
-                fields.removeAll(keepingCapacity: true)
-                var complete = true
-                for _ in 0..<n {
-                    guard b.count - p >= 4 else { complete = false; break }
-                    let len = Int(Self.int32(b, p))
-                    p += 4
-                    if len < 0 { fields.append(nil); continue }
-                    guard b.count - p >= len else { complete = false; break }
-                    fields.append(p..<(p + len))
-                    p += len
-                }
-                guard complete else { break }
-                try row(PGBinaryRow(bytes: b, fields: fields))
-                rows += 1
-                used = p
-            }
+        if pending.isEmpty {
+            let used = try parse(block, row)
+            if used < block.count { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: block[used...])) }
+            return
         }
-        pending.removeFirst(used)
+        var buffer = pending
+        pending = []
+        buffer.append(contentsOf: block)
+        let used = try buffer.withUnsafeBytes { try parse($0, row) }
+        buffer.removeFirst(used)
+        pending = buffer
+    }
+
+    /// Parses the complete rows at the start of `b`; returns the bytes they took.
+    mutating func parse(_ b: UnsafeRawBufferPointer, _ row: (PGBinaryRow) throws -> Void) throws -> Int {
+        var used = 0
+        if !headerDone {
+            guard b.count >= 19 else { return 0 }
+            guard b.prefix(11).elementsEqual(Self.signature) else {
+                throw FormatError(description: "not a binary COPY stream")
+            }
+            let ext = Int(Self.int32(b, 15))
+            guard ext >= 0, b.count >= 19 + ext else { return 0 }
+            used = 19 + ext
+            headerDone = true
+        }
+        while !finished, b.count - used >= 2 {
+            let n = Int(Int16(bitPattern: UInt16(b[used]) << 8 | UInt16(b[used + 1])))
+            if n == -1 { finished = true; used += 2; break }
+            guard n >= 0 else { throw FormatError(description: "bad field count \(n)") }
+            var p = used + 2
+            fields.removeAll(keepingCapacity: true)
+            var complete = true
+            for _ in 0..<n {
+                guard b.count - p >= 4 else { complete = false; break }
+                let len = Int(Self.int32(b, p))
+                p += 4
+                if len < 0 { fields.append(nil); continue }
+                guard b.count - p >= len else { complete = false; break }
+                fields.append(p..<(p + len))
+                p += len
+            }
+            guard complete else { break }
+            try row(PGBinaryRow(bytes: b, fields: fields))
+            rows += 1
+            used = p
+        }
+        return used
     }
 
     static func int32(_ b: UnsafeRawBufferPointer, _ at: Int) -> Int32 {
