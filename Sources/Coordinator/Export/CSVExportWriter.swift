@@ -23,7 +23,7 @@ public struct CSVExportWriter: ExportWriter {
             if row.isNull(i) { continue }
             switch c.kind {
             case .text: Self.appendQuoted(row.raw(i)!, to: &line)
-            case .date: appendDate(row.date(i)!)
+            case .date: appendDate(row.date(i)!, column: i)
             case .double: line.append(contentsOf: row.float8(i)!.description.utf8)
             case .bool: line.append(contentsOf: row.bool(i)! ? Self.trueBytes : Self.falseBytes)
             case .int32: Self.appendInt(Int64(row.int32(i)!), to: &line)
@@ -36,19 +36,19 @@ public struct CSVExportWriter: ExportWriter {
     }
 
     static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
-    /// The last date and second written, formatted (rows of a day come together).
-    var lastDay: (Int32, [UInt8])?
+    /// Per column, the last date written, formatted (rows of a day come together); the last second.
+    var lastDay: [Int: (Int32, [UInt8])] = [:]
     var lastSecond: (Int64, [UInt8])?
 
     /// YYYY-MM-DD.
-    mutating func appendDate(_ days: Int32) {
-        if let (d, text) = lastDay, d == days { line.append(contentsOf: text); return }
+    mutating func appendDate(_ days: Int32, column: Int) {
+        if let (d, text) = lastDay[column], d == days { line.append(contentsOf: text); return }
         var text: [UInt8] = []
         let p = Day(daysSinceEpoch: days).parts
         Self.appendDigits(p.year, 4, to: &text); text.append(UInt8(ascii: "-"))
         Self.appendDigits(p.month, 2, to: &text); text.append(UInt8(ascii: "-"))
         Self.appendDigits(p.day, 2, to: &text)
-        lastDay = (days, text)
+        lastDay[column] = (days, text)
         line.append(contentsOf: text)
     }
 
@@ -76,13 +76,12 @@ public struct CSVExportWriter: ExportWriter {
 
     /// `v` (≥ 0) in exactly `width` digits, zero-padded (wider values keep all their digits).
     static func appendDigits(_ v: Int, _ width: Int, to out: inout [UInt8]) {
-        var digits = 0, x = v
-        repeat { digits += 1; x /= 10 } while x > 0
-        for _ in digits..<max(digits, width) { out.append(UInt8(ascii: "0")) }
-        let start = out.count
-        x = v
-        for _ in 0..<digits { out.append(0) }
-        for k in stride(from: start + digits - 1, through: start, by: -1) { out[k] = UInt8(ascii: "0") + UInt8(x % 10); x /= 10 }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+            var x = v.magnitude, k = 20
+            repeat { k -= 1; buf[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10); x /= 10 } while x > 0
+            while 20 - k < width { k -= 1; buf[k] = UInt8(ascii: "0") }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[k..<20]))
+        }
     }
 
     static func appendInt(_ v: Int64, to out: inout [UInt8]) {
