@@ -21,25 +21,39 @@ public struct OutcomeRefresh {
         self.logger = logger
     }
 
-    /// After an ingest: the days of the files loaded or replaced, per market.
+    /// After an ingest: the days of the files loaded or replaced, per market. Where predictions
+    /// may wait for those days, their target dates are corrected and the accuracy of the as-of
+    /// days concerned recomputed; then degradation is checked.
     public func afterIngest(_ reports: [IngestReport]) {
-        var ranges: [String: (Day, Day)] = [:]
+        var byMarket: [String: Set<Day>] = [:]
         for r in reports where r.outcome == .loaded || r.outcome == .replaced {
             guard let n = DailyFileName(r.file) else { continue }
-            let (lo, hi) = ranges[n.market] ?? (n.day, n.day)
-            ranges[n.market] = (min(lo, n.day), max(hi, n.day))
+            byMarket[n.market, default: []].insert(n.day)
         }
-        for (market, (lo, hi)) in ranges.sorted(by: { $0.key < $1.key }) {
+        let store = OutcomeStore(db: db)
+        var touched = false
+        for (market, days) in byMarket.sorted(by: { $0.key < $1.key }) {
+            let lo = Day(daysSinceEpoch: days.min()!.daysSinceEpoch - Self.lookbackDays), hi = days.max()!
             do {
-                let changed = try OutcomeStore(db: db).correctTargetDates(
-                    market: market, from: Day(daysSinceEpoch: lo.daysSinceEpoch - Self.lookbackDays), to: hi)
+                guard try store.hasPredictions(market: market, from: lo, to: hi) else { continue }
+                touched = true
+                let changed = try store.correctTargetDates(market: market, from: lo, to: hi)
                 if changed > 0 {
                     logger.info("target dates corrected to the days that came", metadata: ["predictions": "\(changed)"])
                 }
+                // A few days (the daily file): just the as-of days they complete; a history: the range.
+                if days.count <= Self.fewDays {
+                    try store.refreshAccuracy(market: market, days: try store.daysTouchedByIngest(market: market, days: Array(days)))
+                } else {
+                    try store.refreshAccuracy(market: market, from: lo, to: hi)
+                }
             } catch {
-                logger.warning("could not correct target dates", metadata: ["market": "\(market)", "error": "\(error)"])
+                logger.warning("could not bring outcomes up to date", metadata: ["market": "\(market)", "error": "\(error)"])
             }
         }
-        if !ranges.isEmpty { followUp?.checkAccuracy(db) }
+        if touched { followUp?.checkAccuracy(db) }
     }
+
+    /// Ingests of up to this many days refresh accuracy day by day; longer ones by range.
+    static let fewDays = 5
 }

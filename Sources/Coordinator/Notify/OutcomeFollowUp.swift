@@ -19,8 +19,16 @@ public struct OutcomeFollowUp: Sendable {
         self.logger = logger
     }
 
-    /// After a run ends (any status): its notice, then the accuracy check.
+    /// After a run ends (any status): its notice, then its days' accuracy and the check.
     public func runFinished(_ r: RunRecord, seconds: Double?, db: PGConnection) {
+        defer { checkAccuracy(db) }
+        defer {
+            do {
+                try OutcomeStore(db: db).refreshAccuracy(market: r.market, from: r.firstDay ?? r.asOf, to: r.asOf)
+            } catch {
+                logger.warning("could not bring accuracy up to date", metadata: ["run": "\(r.id)", "error": "\(error)"])
+            }
+        }
         do {
             let failures = try db.query("""
                 SELECT symbol, as_of_date::text, stage, error FROM symbol_failures WHERE run_id = $1
@@ -32,7 +40,6 @@ public struct OutcomeFollowUp: Sendable {
         } catch {
             logger.warning("could not prepare the run's notification", metadata: ["run": "\(r.id)", "error": "\(error)"])
         }
-        checkAccuracy(db)
     }
 
     /// Evaluates degradation (after an ingest or a run) and sends a notice per new alert.

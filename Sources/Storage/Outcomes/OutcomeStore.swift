@@ -42,6 +42,12 @@ public struct OutcomeStore {
         }
     }
 
+    /// Whether `market` has predictions made from `from` through `to`.
+    public func hasPredictions(market: String, from: Day, to: Day) throws -> Bool {
+        try db.query("SELECT EXISTS (SELECT 1 FROM predictions WHERE market = $1 AND as_of_date BETWEEN $2 AND $3)",
+                     [market, from.description, to.description]).scalar == "t"
+    }
+
     /// Sets `target_date` of `market`'s predictions made from `from` through `to` to the date of
     /// the symbol's next row, where one has arrived and differs from the calendar's guess (a
     /// holiday, a halt). Returns how many changed.

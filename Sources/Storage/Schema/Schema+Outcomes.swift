@@ -22,19 +22,34 @@ extension Schema {
             ORDER BY o.trading_date LIMIT 1) n
         CROSS JOIN LATERAL (SELECT (n.close / c.close - 1) * 100 AS realised_return) r;
 
+        -- What model_accuracy_daily adds up, per market, model and as-of date, kept current by the
+        -- coordinator after each run and ingest (OutcomeStore.refreshAccuracy): summing a few rows
+        -- per day is instant where recomputing every outcome of a long history is not.
+        CREATE TABLE accuracy_daily (
+            market      text NOT NULL,
+            model_kind  text NOT NULL,
+            model_hash  text NOT NULL,
+            as_of_date  date NOT NULL,
+            n           bigint NOT NULL,
+            sum_abs     double precision NOT NULL,
+            sum_sq      double precision NOT NULL,
+            n_direction bigint NOT NULL,
+            hits        bigint NOT NULL,
+            PRIMARY KEY (market, model_kind, model_hash, as_of_date)
+        );
+
         -- Per model and as-of date: n, MAE, RMSE and direction hit rate (the share of rows with a
         -- non-zero realised return whose predicted sign is the realised sign), the same over the
         -- model's last 20 trading days, and its MAE over the 120 trading days before those 20
         -- (the baseline the degradation alert compares with).
         CREATE VIEW model_accuracy_daily AS
         WITH d AS (
-            SELECT model_kind, coalesce(model_hash, '') AS model_hash, as_of_date, count(*) AS n, sum(abs_error) AS sum_abs,
-                   sum(abs_error * abs_error) AS sum_sq, count(direction_hit) AS n_direction,
-                   count(*) FILTER (WHERE direction_hit) AS hits
-            FROM prediction_outcomes GROUP BY 1, 2, 3)
-        SELECT model_kind, model_hash, as_of_date, n,
+            SELECT model_kind, model_hash, as_of_date, sum(n) AS n, sum(sum_abs) AS sum_abs, sum(sum_sq) AS sum_sq,
+                   sum(n_direction) AS n_direction, sum(hits) AS hits
+            FROM accuracy_daily GROUP BY 1, 2, 3)
+        SELECT model_kind, model_hash, as_of_date, n::bigint AS n,
                sum_abs / n AS mae, sqrt(sum_sq / n) AS rmse, hits::float8 / nullif(n_direction, 0) AS hit_rate,
-               count(*) OVER w20 AS rolling_days_20, sum(n) OVER w20 AS rolling_n_20,
+               count(*) OVER w20 AS rolling_days_20, (sum(n) OVER w20)::bigint AS rolling_n_20,
                sum(sum_abs) OVER w20 / sum(n) OVER w20 AS rolling_mae_20,
                sqrt(sum(sum_sq) OVER w20 / sum(n) OVER w20) AS rolling_rmse_20,
                sum(hits) OVER w20::float8 / nullif(sum(n_direction) OVER w20, 0) AS rolling_hit_rate_20,
