@@ -18,14 +18,17 @@ public final class AMQPRunBroker: RunBroker {
     static let resultChannel = ClosebellChannels.consume
     static let deadChannel = ClosebellChannels.secondary
 
-    public init(url: AMQPURL, topology: ClosebellTopology, giveUpAfter: Duration, logger: Logger) {
+    /// Results the broker may push before they are acknowledged: they wait in this process's
+    /// memory, so a backfill (whose results hold thousands of predictions each) takes fewer.
+    public init(url: AMQPURL, topology: ClosebellTopology, giveUpAfter: Duration, resultPrefetch: Int = 500,
+                logger: Logger) {
         self.topology = topology
         self.url = url
         self.logger = logger
         let t = topology
         session = AMQPSession(url: url, topology: t.topology, logger: logger) { c in
             try c.enableConfirms(channel: Self.publishChannel)
-            try c.setPrefetch(channel: Self.resultChannel, count: 500)
+            try c.setPrefetch(channel: Self.resultChannel, count: resultPrefetch)
             try c.consume(channel: Self.resultChannel, queue: t.resultQueue)
             try c.setPrefetch(channel: Self.deadChannel, count: 100)
             try c.consume(channel: Self.deadChannel, queue: t.deadLetterQueue)

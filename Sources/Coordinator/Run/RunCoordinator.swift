@@ -57,7 +57,8 @@ public final class RunCoordinator: @unchecked Sendable {
         self.options = options
         self.makeBroker = broker ?? {
             AMQPRunBroker(url: options.amqpURL, topology: options.topology,
-                          giveUpAfter: .seconds(options.brokerGiveUpSeconds), logger: logger)
+                          giveUpAfter: .seconds(options.brokerGiveUpSeconds),
+                          resultPrefetch: options.request.isBackfill ? 16 : 500, logger: logger)
         }
         self.request = options.request
         self.logger = logger
