@@ -150,5 +150,7 @@ struct AccuracyTests {
         #expect(tcode == 0 && table.contains("no predictions with an outcome"))
         let (bad, said) = try c.coordinatorOutput(["accuracy", "--by", "week"])
         #expect(bad != 0 && said.contains("--by must be model, symbol or day"))
+        let (bad2, said2) = try c.coordinatorOutput(["accuracy", "--format", "parquet"])
+        #expect(bad2 != 0 && said2.contains("--format must be table, csv or json"))
     }
 }

@@ -22,7 +22,7 @@ struct AccuracyCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let grouping = AccuracyGrouping(rawValue: by) else { fail("--by must be model, symbol or day, not '\(by)'") }
-        guard let output = OutputFormat(rawValue: format), output != .parquet else {
+        guard let output = ReportFormat(rawValue: format) else {
             fail("--format must be table, csv or json, not '\(format)'")
         }
         let first = try from.map { try day($0, "--from") }, last = try to.map { try day($0, "--to") }

@@ -23,7 +23,7 @@ struct ExportCommand: AsyncParsableCommand {
         guard let first = Day(iso: from) else { fail("--from '\(from)' is not a date (YYYY-MM-DD)") }
         guard let last = Day(iso: to) else { fail("--to '\(to)' is not a date (YYYY-MM-DD)") }
         guard first <= last else { fail("--from \(first) is after --to \(last)") }
-        guard let output = OutputFormat(rawValue: format), output == .csv || output == .parquet else {
+        guard let output = ExportFormat(rawValue: format) else {
             fail("--format must be csv or parquet, not '\(format)'")
         }
         if output == .parquet && out == "-" { fail("Parquet goes to a file (--out FILE): its footer points back into it") }

@@ -1,9 +1,9 @@
 import ClosebellStorage
 import Foundation
 
-/// How `coordinator accuracy` and `coordinator export` print.
-public enum OutputFormat: String, CaseIterable, Sendable {
-    case table, csv, json, parquet
+/// How `coordinator accuracy` prints.
+public enum ReportFormat: String, CaseIterable, Sendable {
+    case table, csv, json
 }
 
 /// Renders accuracy rows: an aligned table for people, RFC 4180 CSV or JSON for programs. CSV and
@@ -19,9 +19,9 @@ public struct AccuracyReport {
 
     public var header: [String] { grouping.keyColumns + ["n", "mae", "rmse", "hit_rate"] }
 
-    public func render(_ format: OutputFormat) -> String {
+    public func render(_ format: ReportFormat) -> String {
         switch format {
-        case .csv, .parquet: return csv
+        case .csv: return csv
         case .json: return json
         case .table: return table
         }

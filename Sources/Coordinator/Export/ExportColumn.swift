@@ -1,5 +1,10 @@
 import ClosebellStorage
 
+/// What `coordinator export` writes.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    case csv, parquet
+}
+
 /// A column of an export: its SQL name, its type and whether it may be NULL.
 public struct ExportColumn: Sendable, Equatable {
     /// The PostgreSQL types an export carries, and what each becomes in CSV and Parquet.
