@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
@@ -81,11 +82,22 @@ let package = Package(
             ],
             path: "Sources/Coordinator"),
 
+        // The web dashboard: pages, the /api/v1 JSON API, auth; reads PostgreSQL and the broker,
+        // starts runs as `coordinator` child processes.
+        .target(
+            name: "ClosebellDashboard",
+            dependencies: [
+                "ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellRuntime", "ClosebellCoordinator",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Dashboard"),
+
         // Thin executables: parse flags, read the environment, call the roles, exit.
         .executableTarget(
             name: "Coordinator",
             dependencies: [
-                "ClosebellCoordinator", "ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellRuntime",
+                "ClosebellCoordinator", "ClosebellDashboard", "ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,6 +116,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellRuntime", "ClosebellCoordinator",
+                "ClosebellDashboard", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Apps/closebell-bench"),
@@ -115,12 +128,14 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: ["ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellCoordinator", "ClosebellWorker",
-                           "ClosebellRuntime", "TestSupport"],
+                           "ClosebellRuntime", "ClosebellDashboard", "TestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/UnitTests"),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellCoordinator", "ClosebellWorker",
-                           "ClosebellRuntime", "TestSupport"],
+                           "ClosebellRuntime", "ClosebellDashboard", "TestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/IntegrationTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -15,7 +15,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             (`eval "$(ops/services env)"` sets both for the local servers).
             """,
         subcommands: [Migrate.self, Ingest.self, RunCommand.self, BackfillCommand.self, CatchUpCommand.self, Status.self, Cancel.self, Retry.self,
-                      AccuracyCommand.self, ExportCommand.self, ConfigCommand.self,
+                      AccuracyCommand.self, ExportCommand.self, DashboardCommand.self, ConfigCommand.self,
                       SampleData.self]
     )
 }

@@ -35,23 +35,13 @@ struct ExportCommand: AsyncParsableCommand {
         let export = PredictionExport(from: first, to: last, symbols: list, market: market)
         let started = Date()
         do {
-            let sink = try ExportOutput(path: out)
-            let rows: Int
-            if output == .csv {
-                var w = try CSVExportWriter(columns: PredictionExport.columns, out: sink)
-                rows = try export.run(conn, into: &w)
-            } else {
-                var w = try ParquetFileWriter(columns: PredictionExport.columns, out: sink, rowsPerGroup: rowGroupSize)
-                rows = try export.run(conn, into: &w)
-            }
-            try sink.close()
+            let rows = try export.write(conn, format: output, to: out, rowGroupSize: rowGroupSize)
             if out != "-" {
                 let s = Date().timeIntervalSince(started)
                 print("exported \(rows) predictions to \(out) (\(format), \(String(format: "%.2f", s)) s, "
                       + "\(Int(Double(rows) / max(s, 1e-9))) rows/s)")
             }
         } catch {
-            if out != "-" { try? FileManager.default.removeItem(atPath: out) }
             fail("export failed: \(error)")
         }
     }

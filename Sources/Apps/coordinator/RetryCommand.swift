@@ -17,6 +17,8 @@ struct Retry: AsyncParsableCommand {
     @Option(help: "Symbols per chunk (default: the run's own).") var chunkSize: Int?
     @Option(help: "Folder for per-run log files (default: $CLOSEBELL_LOG_DIR or ./logs).") var logDir: String?
 
+    @Option(help: "Write the new run's id to this file once it is planned (the dashboard's retries use it).")
+    var runIdFile: String?
     @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
@@ -43,6 +45,7 @@ struct Retry: AsyncParsableCommand {
         o.logDirectory = logDir ?? AppConfiguration.settings.logDir
         o.brokerGiveUpSeconds = AppConfiguration.settings.brokerTimeoutSeconds
         o.followUp = AppConfiguration.followUp
+        o.runIdFile = runIdFile
         try await launch(o, metrics: metrics)
     }
 }

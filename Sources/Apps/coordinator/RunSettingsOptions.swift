@@ -21,6 +21,8 @@ struct RunSettingsOptions: ParsableArguments {
     @Option(help: "Folder for per-run log files (default: setting log.dir, $CLOSEBELL_LOG_DIR).") var logDir: String?
     @Option(help: "normal or high: a high-priority run's chunks are taken by workers before any other's.")
     var priority: RunPriority = .normal
+    @Option(help: "Write the run's id to this file once it is planned (the dashboard's launches use it).")
+    var runIdFile: String?
 
     /// The options of a run of `day`, from these flags and the loaded settings.
     func options(asOf day: Day, db: DatabaseOptions, broker: BrokerOptions,
@@ -44,6 +46,7 @@ struct RunSettingsOptions: ParsableArguments {
         o.logDirectory = logDir ?? s.logDir
         o.brokerGiveUpSeconds = giveUp
         o.followUp = AppConfiguration.followUp
+        o.runIdFile = runIdFile
         return o
     }
 }

@@ -1,9 +1,10 @@
+import Foundation
 import ClosebellCore
 import ClosebellStorage
 
 /// `coordinator export`: the `predictions` rows of a date range (optionally of some symbols or
 /// one market) streamed from PostgreSQL's binary COPY into CSV or Parquet, never held whole.
-public struct PredictionExport {
+public struct PredictionExport: Sendable {
     /// Every column of `predictions`, under its SQL name, in table order.
     public static let columns: [ExportColumn] = [
         .init("symbol", .text), .init("as_of_date", .date), .init("target_date", .date), .init("predicted_return", .double),
@@ -51,5 +52,29 @@ public struct PredictionExport {
         guard reader.finished else { throw PGBinaryCopyReader.FormatError(description: "the COPY stream ended early") }
         try writer.finish()
         return reader.rows
+    }
+
+    /// Writes the rows to `path` (`-`: standard output; CSV only) in `format` and closes it;
+    /// returns the number of rows. A failed export removes the partial file.
+    @discardableResult
+    public func write(_ db: PGConnection, format: ExportFormat, to path: String,
+                      rowGroupSize: Int = ParquetFileWriter.defaultRowsPerGroup) throws -> Int {
+        do {
+            let sink = try ExportOutput(path: path)
+            let rows: Int
+            switch format {
+            case .csv:
+                var w = try CSVExportWriter(columns: Self.columns, out: sink)
+                rows = try run(db, into: &w)
+            case .parquet:
+                var w = try ParquetFileWriter(columns: Self.columns, out: sink, rowsPerGroup: rowGroupSize)
+                rows = try run(db, into: &w)
+            }
+            try sink.close()
+            return rows
+        } catch {
+            if path != "-" { try? FileManager.default.removeItem(atPath: path) }
+            throw error
+        }
     }
 }

@@ -100,6 +100,7 @@ public final class RunCoordinator: @unchecked Sendable {
         let id = try planOrResume(db, consumers: { broker.chunkConsumers(high: high) })
         timings.plan = Date().timeIntervalSince(t0)
         runId = id
+        if let file = options.runIdFile { try? Data("\(id)\n".utf8).write(to: URL(fileURLWithPath: file), options: .atomic) }
         reporter.openLog(runId: id)
         defer { reporter.close() }
         let run0 = try db.ledger { try $0.run(id)! }

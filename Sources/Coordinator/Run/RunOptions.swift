@@ -21,6 +21,9 @@ public struct RunOptions: Sendable {
     public var coordinatorId = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
     /// Notifications and the accuracy check once a run ends (nil: none).
     public var followUp: OutcomeFollowUp?
+    /// A file to write the run's id to once it is planned or resumed (the dashboard, which
+    /// starts runs as child processes, waits for it). Default nil: none.
+    public var runIdFile: String?
 
     public init(request: RunRequest, databaseURL: String, amqpURL: AMQPURL, topology: ClosebellTopology) {
         self.request = request

@@ -5,7 +5,7 @@ import FoundationNetworking
 #endif
 
 /// Depth of one queue as operators watch it.
-public struct QueueStats: Sendable, Equatable {
+public struct QueueStats: Sendable, Equatable, Encodable {
     public let name: String
     public let ready: Int
     /// Delivered but not yet acknowledged (nil when only a passive declare was possible).

@@ -39,6 +39,13 @@ public struct ClosebellSettings: Sendable {
     public var notifyEvents: [String]
     public var notifyBaseURL: String
     public var notifyTimeoutSeconds: Double
+    public var dashboardHost: String
+    public var dashboardPort: Int
+    /// The dashboard's secrets (empty: not configured).
+    public var dashboardAdminPassword: String
+    public var dashboardAdminToken: String
+    public var dashboardViewerPassword: String
+    public var dashboardViewerToken: String
 
     /// Reads every setting; a value of the wrong kind or out of range is a ``ClosebellConfiguration/Problem``
     /// naming the key and where it came from.
@@ -105,5 +112,11 @@ public struct ClosebellSettings: Sendable {
         }
         notifyBaseURL = string(SettingKeys.notifyBaseURL)
         notifyTimeoutSeconds = try double(SettingKeys.notifyTimeout, minimum: 0.1)
+        dashboardHost = string(SettingKeys.dashboardHost)
+        dashboardPort = try int(SettingKeys.dashboardPort, 0...65_535)
+        dashboardAdminPassword = string(SettingKeys.dashboardAdminPassword)
+        dashboardAdminToken = string(SettingKeys.dashboardAdminToken)
+        dashboardViewerPassword = string(SettingKeys.dashboardViewerPassword)
+        dashboardViewerToken = string(SettingKeys.dashboardViewerToken)
     }
 }

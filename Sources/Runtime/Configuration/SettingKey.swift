@@ -78,10 +78,23 @@ public enum SettingKeys {
     public static let notifyTimeout = SettingKey("notify.timeout_seconds", .double, "10",
                                                  "seconds a notice may take, retries included")
 
+    public static let dashboardHost = SettingKey("dashboard.host", .string, "127.0.0.1",
+                                                 "address the dashboard binds; beyond loopback it needs a password or token")
+    public static let dashboardPort = SettingKey("dashboard.port", .int, "8080", "port of the dashboard")
+    public static let dashboardAdminPassword = SettingKey("dashboard.admin_password", .string, "", secret: true,
+                                                          "password of the admin role (launch, cancel, retry); empty: none")
+    public static let dashboardAdminToken = SettingKey("dashboard.admin_token", .string, "", secret: true,
+                                                       "API bearer token of the admin role; empty: none")
+    public static let dashboardViewerPassword = SettingKey("dashboard.viewer_password", .string, "", secret: true,
+                                                           "password of the read-only viewer role; empty: none")
+    public static let dashboardViewerToken = SettingKey("dashboard.viewer_token", .string, "", secret: true,
+                                                        "API bearer token of the viewer role; empty: none")
+
     public static let all: [SettingKey] = [
         databaseURL, amqpURL, topologyPrefix, deliveryLimit, models, chunkSize, timeout, maxAttempts, backoff, brokerTimeout,
         logDir, logFormat, logLevel, metricsPort, metricsHost, prefetch, heartbeat, gracePeriod, market, tradingWeekdays, timeZone,
         alertHitRate, alertMAEMultiple, notifyWebhook, notifySMTP, notifyCAFile, notifyFrom, notifyTo, notifyEvents, notifyBaseURL,
-        notifyTimeout,
+        notifyTimeout, dashboardHost, dashboardPort, dashboardAdminPassword, dashboardAdminToken, dashboardViewerPassword,
+        dashboardViewerToken,
     ]
 }

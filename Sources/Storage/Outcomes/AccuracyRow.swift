@@ -26,7 +26,7 @@ public struct AccuracyRow: Sendable, Equatable {
 }
 
 /// Accuracy rolling over a model's last 20 trading days, as of one day (``OutcomeStore/rolling(asOf:)``).
-public struct RollingAccuracy: Sendable, Equatable {
+public struct RollingAccuracy: Sendable, Equatable, Encodable {
     public let modelKind: String
     public let modelHash: String
     public let asOf: Day
@@ -38,4 +38,15 @@ public struct RollingAccuracy: Sendable, Equatable {
     /// The model's MAE over the 120 trading days before those 20 (nil without such history).
     public let baselineMAE120: Double?
     public let baselineDays: Int
+}
+
+extension RollingAccuracy {
+    /// Decodes `model_kind, model_hash, as_of_date, rolling_n_20, rolling_mae_20, rolling_hit_rate_20,
+    /// baseline_mae_120, baseline_days_120, rolling_days_20`.
+    init(row r: PGRow) throws {
+        self.init(modelKind: try r.string(0), modelHash: try r.string(1), asOf: try r.day(2),
+                  days20: try r.int(8), n20: try r.int(3), mae20: try r.double(4),
+                  hitRate20: r.optional(5).flatMap(Double.init),
+                  baselineMAE120: r.optional(6).flatMap(Double.init), baselineDays: try r.int(7))
+    }
 }

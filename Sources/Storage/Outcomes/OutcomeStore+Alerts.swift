@@ -1,7 +1,7 @@
 import ClosebellCore
 
 /// A degradation alert as the `alerts` table keeps it.
-public struct AlertRecord: Sendable, Equatable {
+public struct AlertRecord: Sendable, Equatable, Encodable {
     public let id: Int64
     public let modelKind: String
     public let modelHash: String

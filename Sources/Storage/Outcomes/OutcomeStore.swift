@@ -34,12 +34,17 @@ public struct OutcomeStore {
                    rolling_n_20, rolling_mae_20, rolling_hit_rate_20, baseline_mae_120, baseline_days_120, rolling_days_20
             FROM model_accuracy_daily WHERE $1::date IS NULL OR as_of_date <= $1
             ORDER BY model_kind, model_hash, as_of_date DESC
-            """, [asOf?.description]).decode { r in
-            RollingAccuracy(modelKind: try r.string(0), modelHash: try r.string(1), asOf: try r.day(2),
-                            days20: try r.int(8), n20: try r.int(3), mae20: try r.double(4),
-                            hitRate20: r.optional(5).flatMap(Double.init),
-                            baselineMAE120: r.optional(6).flatMap(Double.init), baselineDays: try r.int(7))
-        }
+            """, [asOf?.description]).decode(RollingAccuracy.init(row:))
+    }
+
+    /// Every model's rolling accuracy on each as-of date from `from` on, oldest first (the
+    /// dashboard's charts).
+    public func rollingHistory(from: Day) throws -> [RollingAccuracy] {
+        try db.query("""
+            SELECT model_kind, model_hash, as_of_date::text, rolling_n_20, rolling_mae_20, rolling_hit_rate_20,
+                   baseline_mae_120, baseline_days_120, rolling_days_20
+            FROM model_accuracy_daily WHERE as_of_date >= $1 ORDER BY model_kind, model_hash, as_of_date
+            """, [from.description]).decode(RollingAccuracy.init(row:))
     }
 
     /// Whether `market` has predictions made from `from` through `to`.

@@ -1,7 +1,7 @@
 import ClosebellCore
 
 /// A run's status (SPEC §4), as stored in `runs.status`.
-public enum RunStatus: String, Sendable, CaseIterable, CustomStringConvertible {
+public enum RunStatus: String, Sendable, CaseIterable, CustomStringConvertible, Codable {
     case queued, running, completed
     case completedWithFailures = "completed_with_failures"
     case failed, cancelled
@@ -12,7 +12,7 @@ public enum RunStatus: String, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// A chunk's status, as stored in `chunks.status`.
-public enum ChunkStatus: String, Sendable, CaseIterable, CustomStringConvertible {
+public enum ChunkStatus: String, Sendable, CaseIterable, CustomStringConvertible, Codable {
     case pending, published, done, failed, cancelled
 
     /// Pending and published chunks still owe a result.
@@ -43,12 +43,15 @@ public struct RunRecord: Sendable, Equatable {
     public let parentRunId: Int64?
     /// A backfill's first day (nil: a daily run of `asOf`).
     public let firstDay: Day?
+    /// Seconds from start to finish (to now while it runs); nil before it started.
+    public let durationSeconds: Double?
 
     public var isFinished: Bool { status.isFinished }
 
     static let columns = """
         run_id, market, as_of_date, status, progress, message, total_symbols, processed, succeeded, failed, retried,
-        started_at, finished_at, error, config::text, parent_run_id, skipped, first_date
+        started_at, finished_at, error, config::text, parent_run_id, skipped, first_date,
+        extract(epoch FROM coalesce(finished_at, now()) - started_at)::float8
         """
 
     init(row r: PGRow) throws {
@@ -70,6 +73,7 @@ public struct RunRecord: Sendable, Equatable {
         parentRunId = try r.optionalInt64(15)
         skipped = try r.int(16)
         firstDay = try r.optionalDay(17)
+        durationSeconds = r.optional(18).flatMap(Double.init)
     }
 }
 

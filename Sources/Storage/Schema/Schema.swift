@@ -215,5 +215,11 @@ public enum Schema {
             ALTER TABLE predictions DROP CONSTRAINT IF EXISTS predictions_run_id_fkey;
             """),
         Migration(version: 10, name: "realised returns, accuracy and alerts", sql: Schema.outcomes),
+        Migration(version: 11, name: "dashboard listings", sql: """
+            -- The dashboard's history filters by status, newest first; its workers page reads the
+            -- chunks completed in the last minutes.
+            CREATE INDEX runs_by_status ON runs (status, run_id);
+            CREATE INDEX chunks_by_completion ON chunks (completed_at) WHERE status = 'done';
+            """),
     ]
 }
