@@ -122,7 +122,12 @@ let package = Package(
             path: "Sources/Apps/closebell-bench"),
 
         // Fixtures shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["ClosebellCore", "ClosebellProtocol"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["ClosebellCore", "ClosebellProtocol", "ClosebellDashboard",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["ClosebellCore"], path: "Tests/CoreTests"),
         // Fast tests of every other layer that need no server.
         .testTarget(

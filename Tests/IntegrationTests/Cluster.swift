@@ -6,7 +6,7 @@ import Testing
 
 /// A private Closebell deployment for one test: its own database, its own queue names, sample
 /// data ingested and models trained, and workers and coordinators as real processes.
-final class Cluster {
+final class Cluster: @unchecked Sendable {  // used by one test task at a time
     let name: String
     let dir: String
     let databaseURL: String

@@ -10,7 +10,10 @@ public final class ChildProcess: @unchecked Sendable {
     private var status: Int32?
 
     /// Starts `executable` with `arguments`. Output goes to `outputPath` (appended) or is inherited.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, outputPath: String? = nil) throws {
+    /// With `newSession` the child leads a session of its own (setsid), so signals meant for the
+    /// parent's terminal or service (Ctrl-C, a stop) do not reach it.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, outputPath: String? = nil,
+                newSession: Bool = false) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -35,7 +38,9 @@ public final class ChildProcess: @unchecked Sendable {
         for sig in [SIGTERM, SIGINT, SIGPIPE, SIGCHLD, SIGHUP, SIGUSR1, SIGUSR2] { sigaddset(&defaults, sig) }
         posix_spawnattr_setsigmask(&attr, &empty)
         posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // POSIX_SPAWN_SETSID is 0x80 in glibc (≥ 2.26); Swift's Glibc module does not export it.
+        let setsid: Int32 = newSession ? 0x80 : 0
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | setsid))
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, &attr, argv, envp)
         guard rc == 0 else {
@@ -63,6 +68,9 @@ public final class ChildProcess: @unchecked Sendable {
         status = s
         return s
     }
+
+    /// The exit status once it has exited (see ``wait()``), without blocking; nil while it runs.
+    public var exitStatus: Int32? { hasExited ? status : nil }
 
     /// Whether it has exited, without blocking.
     public var hasExited: Bool {

@@ -1,8 +1,5 @@
+import ClosebellCore
 import Foundation
-import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Starts `coordinator` commands as child processes — the same code path cron uses, with its
 /// lock, its exit code and its per-run log. A launched run is its own session (setsid): it keeps
@@ -43,14 +40,17 @@ public struct CoordinatorLauncher: Sendable {
         let idFile = (dir as NSString).appendingPathComponent("\(stamp).id")
         let output = (dir as NSString).appendingPathComponent("\(stamp)-\(subcommand).out")
         let child = try spawn([subcommand] + arguments + commonArguments + ["--run-id-file", idFile], output: output)
-        defer { try? FileManager.default.removeItem(atPath: idFile) }
+        defer {
+            try? FileManager.default.removeItem(atPath: idFile)
+            Self.reap(child)
+        }
         let deadline = ContinuousClock.now + planTimeout
         while ContinuousClock.now < deadline {
             if let text = try? String(contentsOfFile: idFile, encoding: .utf8),
                let id = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 return id
             }
-            if let code = child.exitCode {
+            if let code = child.exitStatus {
                 // It may have written the id just before ending.
                 if let text = try? String(contentsOfFile: idFile, encoding: .utf8),
                    let id = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return id }
@@ -69,10 +69,13 @@ public struct CoordinatorLauncher: Sendable {
         let output = (dir as NSString).appendingPathComponent(
             "\(Int(Date().timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max))-\(subcommand).out")
         let child = try spawn([subcommand] + arguments + commonArguments, output: output)
-        defer { try? FileManager.default.removeItem(atPath: output) }
+        defer {
+            try? FileManager.default.removeItem(atPath: output)
+            Self.reap(child)
+        }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let code = child.exitCode { return (code, Self.tail(output)) }
+            if let code = child.exitStatus { return (code, Self.tail(output)) }
             try await Task.sleep(for: .milliseconds(20))
         }
         return (-1, "`coordinator \(subcommand)` did not finish within \(timeout)")
@@ -87,52 +90,20 @@ public struct CoordinatorLauncher: Sendable {
         return String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self)
     }
 
-    /// A started child; a GCD thread waits for it, so it never lingers as a zombie.
-    final class Child: Sendable {
-        let pid: pid_t
-        private let status = Mutex<Int32?>(nil)
-        init(pid: pid_t) { self.pid = pid }
-        var exitCode: Int32? { status.withLock { $0 } }
-        func ended(_ code: Int32) { status.withLock { $0 = code } }
-    }
-
-    func spawn(_ arguments: [String], output: String) throws -> Child {
+    /// Starts a child in a session of its own with the launcher's environment over ours.
+    func spawn(_ arguments: [String], output: String) throws -> ChildProcess {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        let argv = [executable] + arguments
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
+        do {
+            return try ChildProcess(executable, arguments, environment: env, outputPath: output, newSession: true)
+        } catch {
+            throw Ended(exitCode: -1, output: "\(error.localizedDescription)")
         }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o640)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // POSIX_SPAWN_SETSID (glibc ≥ 2.26): a session of its own, so the dashboard's signals
-        // (Ctrl-C in its terminal, its service stopping) do not reach the run.
-        posix_spawnattr_setflags(&attributes, Int16(0x80))
-        let cArgs = argv.map { strdup($0) } + [nil]
-        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArgs.forEach { free($0) }
-            cEnv.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, cArgs, cEnv)
-        guard rc == 0 else {
-            throw Ended(exitCode: -1, output: "cannot start \(executable): \(String(cString: strerror(rc)))")
-        }
-        let child = Child(pid: pid)
-        let started = pid
-        DispatchQueue.global().async {
-            var status: Int32 = 0
-            while waitpid(started, &status, 0) == -1 && errno == EINTR {}
-            let exited = status & 0x7f == 0
-            child.ended(exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
-        }
-        return child
+    }
+
+    /// Reaps a child the caller stopped watching, on a thread of its own, so it never lingers
+    /// as a zombie.
+    static func reap(_ child: ChildProcess) {
+        Thread.detachNewThread { child.wait() }
     }
 }
