@@ -116,7 +116,8 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "ClosebellCore", "ClosebellProtocol", "ClosebellStorage", "ClosebellRuntime", "ClosebellCoordinator",
-                "ClosebellDashboard", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "ClosebellDashboard", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Apps/closebell-bench"),

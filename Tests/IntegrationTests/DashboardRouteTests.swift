@@ -89,8 +89,9 @@ struct DashboardRouteTests {
             let cancelled = second.json["id"] as? Int ?? 0
             let again = try await b.request("/api/v1/runs", .post, json: #"{"date": "\#(day)"}"#)
             #expect(again.status == .conflict && again.errorCode == "locked", "\(again.text)")
-            let active = try await b.request("/api/v1/runs/active").json["runs"] as? [[String: Any]] ?? []
-            #expect(active.map { $0["id"] as? Int } == [cancelled])
+            let active = try await b.request("/api/v1/runs/active").json
+            #expect((active["runs"] as? [[String: Any]])?.map { $0["id"] as? Int } == [cancelled])
+            #expect((active["recent"] as? [[String: Any]])?.map { $0["id"] as? Int } == [id])
             let cancel = try await b.request("/api/v1/runs/\(cancelled)/cancel", .post)
             #expect(cancel.status == .ok && cancel.json["status"] as? String == "cancelled", "\(cancel.text)")
             return cancelled

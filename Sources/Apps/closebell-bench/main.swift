@@ -5,7 +5,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "closebell-bench",
         abstract: "Closebell benchmarks. Build with -c release.",
-        subcommands: [TransportBench.self, CoreBench.self, ProtocolBench.self, IngestBench.self, ModelLoadBench.self])
+        subcommands: [TransportBench.self, CoreBench.self, ProtocolBench.self, IngestBench.self, ModelLoadBench.self,
+                      DashboardBench.self])
 }
 
 Bench.main()

@@ -14,10 +14,7 @@ struct DashboardAPI {
             let (filter, page) = try APIQuery.history(request.uri.queryParameters)
             return try APIResponse.json(try await service.runs(filter, page: page))
         }
-        api.get("runs/active") { _, _ in
-            struct Active: Encodable { let runs: [RunSummary] }
-            return try APIResponse.json(Active(runs: try await service.activeRuns()))
-        }
+        api.get("runs/active") { _, _ in try APIResponse.json(try await service.activeRuns()) }
         api.post("runs") { request, context in
             try context.requireOperator()
             var request = request

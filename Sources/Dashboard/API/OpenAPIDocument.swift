@@ -34,9 +34,10 @@ enum OpenAPIDocument {
         },
         "/runs/active": {
           "get": {
-            "summary": "Queued and running runs with chunks by state",
+            "summary": "Queued and running runs, and those finished in the last 10 minutes, with chunks by state",
             "responses": {"200": {"description": "Active runs", "content": {"application/json": {"schema": {
-              "type": "object", "properties": {"runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}}}}}}}}
+              "type": "object", "properties": {"runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
+                                               "recent": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}}}}}}}}
           }
         },
         "/runs/{id}": {

@@ -26,13 +26,15 @@ public struct DashboardService: Sendable {
         }
     }
 
-    /// Queued and running runs with their chunks by state.
-    public func activeRuns() async throws -> [RunSummary] {
+    /// Queued and running runs, and those finished in the last 10 minutes, with chunks by state.
+    public func activeRuns() async throws -> ActiveRuns {
         try await db.read { c in
             let ledger = RunLedger(db: c)
             let runs = try ledger.activeRuns()
-            let states = try ledger.chunkStates(runs.map(\.id))
-            return runs.map { RunSummary($0, chunks: states[$0.id] ?? [:]) }
+            let recent = try ledger.recentlyFinished(withinMinutes: ActiveRuns.recentMinutes)
+            let states = try ledger.chunkStates((runs + recent).map(\.id))
+            return ActiveRuns(runs: runs.map { RunSummary($0, chunks: states[$0.id] ?? [:]) },
+                              recent: recent.map { RunSummary($0, chunks: states[$0.id] ?? [:]) })
         }
     }
 

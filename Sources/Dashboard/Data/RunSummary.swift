@@ -75,6 +75,14 @@ public struct RunSummary: Sendable, Encodable {
     public var days: String { firstDate.map { "\($0)…\(asOfDate)" } ?? asOfDate.description }
 }
 
+/// The Active runs page: what is queued or running, and what finished a moment ago.
+public struct ActiveRuns: Sendable, Encodable {
+    /// How long a finished run stays on the page. 10 minutes.
+    public static let recentMinutes = 10
+    public let runs: [RunSummary]
+    public let recent: [RunSummary]
+}
+
 /// One page of the run history.
 public struct RunPage: Sendable, Encodable {
     public let runs: [RunSummary]

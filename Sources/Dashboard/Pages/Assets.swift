@@ -25,6 +25,7 @@ enum Assets {
         progress { width: 8rem; height: .8rem; vertical-align: middle; }
         form.card, .card { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 1rem; }
         form.card { display: grid; gap: .8rem; max-width: 40rem; }
+        fieldset { border: none; padding: 0; margin: 0; }
         form.filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-bottom: .8rem; }
         label { display: grid; gap: .2rem; font-size: .9rem; color: var(--muted); }
         input, select, textarea, button { font: inherit; padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 4px; }
@@ -65,8 +66,9 @@ enum Assets {
         }
         function showError(el, e) { if (el) { el.textContent = e.message; el.classList.remove("hidden"); } }
         function chunkText(c) { return Object.keys(c || {}).sort().map((k) => `${c[k]} ${k}`).join(", ") || "–"; }
-        function activeRow(r) {
-          const cancel = meta("role") === "admin" ? `<button class="danger" data-action="cancel" data-run="${r.id}">Cancel</button>` : "";
+        function activeRow(r, operate) {
+          const done = r.status !== "queued" && r.status !== "running";
+          const cancel = operate && !done ? `<button class="danger" data-action="cancel" data-run="${r.id}">Cancel</button>` : "";
           return `<tr data-run="${r.id}"><td><a href="/runs/${r.id}">${r.id}</a></td><td>${esc(r.kind)}</td>` +
             `<td>${esc(r.first_date ? r.first_date + "…" + r.as_of_date : r.as_of_date)}</td>` +
             `<td class="status ${esc(r.status)}">${esc(r.status)}</td>` +
@@ -74,12 +76,16 @@ enum Assets {
             `<td>${num(r.symbols_per_second, 0)}</td><td>${dur(r.eta_seconds)}</td><td>${esc(chunkText(r.chunks))}</td>` +
             `<td>${r.succeeded} / ${r.failed} / ${r.skipped}</td><td>${cancel}</td></tr>`;
         }
+        function fill(table, runs, operate, empty) {
+          table.querySelector("tbody").innerHTML = runs.length ? runs.map((r) => activeRow(r, operate)).join("") :
+            `<tr><td colspan="10" class="empty">${empty}</td></tr>`;
+        }
         async function pollActive(table) {
           try {
             const data = await api("GET", "/api/v1/runs/active");
-            const body = table.querySelector("tbody");
-            body.innerHTML = data.runs.length ? data.runs.map(activeRow).join("") :
-              `<tr><td colspan="10" class="empty">No run is queued or running.</td></tr>`;
+            fill(table, data.runs, meta("role") === "admin", "No run is queued or running.");
+            const recent = document.getElementById("recent");
+            if (recent) fill(recent, data.recent, false, "No run finished in that time.");
             document.getElementById("active-updated").textContent = new Date().toLocaleTimeString();
           } catch (e) { showError(document.getElementById("active-error"), e); }
         }

@@ -13,7 +13,7 @@ struct DashboardPages {
         let credentials = service.options.credentials
         let cookies = DashboardAuthMiddleware(credentials: credentials, secureCookies: service.options.secureCookies)
         router.get("/") { _, context in try await runs.active(context.identity) }
-        router.get("launch") { _, context in operations.launch(context.identity) }
+        router.get("launch") { _, context in await operations.launch(context.identity) }
         router.get("runs") { request, context in try await runs.history(request, context.identity) }
         router.get("runs/:id") { _, context in try await runs.detail(context) }
         router.get("queues") { _, context in try await operations.queues(context.identity) }

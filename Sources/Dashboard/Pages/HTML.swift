@@ -61,7 +61,7 @@ enum HTML {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="csrf-token" content="\(identity.csrfToken ?? "")">
             <meta name="role" content="\(identity.role?.rawValue ?? "")">
-            <title>\(escape(title)) · Closebell</title>
+            <title>\(escape(title)) · Closebell</title><link rel="icon" href="data:,">
             <link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
             <body><header><strong class="brand">Closebell</strong><nav>\(links)</nav>\(who)</header>
             <main><h1>\(escape(title))</h1>

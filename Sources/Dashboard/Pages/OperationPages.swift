@@ -5,11 +5,13 @@ import Hummingbird
 struct OperationPages {
     let service: DashboardService
 
-    func launch(_ identity: DashboardIdentity) -> Response {
+    func launch(_ identity: DashboardIdentity) async -> Response {
         let disabled = identity.role?.mayOperate == true ? "" : " disabled"
         let note = identity.role?.mayOperate == true ? ""
             : HTML.message("The viewer role can look and export; launching needs the admin role.", kind: "note")
-        let today = Date().description.prefix(10)
+        // The latest trading day with data: what an operator launches most.
+        let latest = (try? await service.db.read { try $0.query("SELECT max(trading_date)::text FROM ohlcv").scalar }) ?? nil
+        let today = latest ?? String(Date().description.prefix(10))
         let body = note + """
             <form id="launch" class="card"><fieldset class="row" \(disabled)>
             <label><span><input type="radio" name="mode" value="date" checked> One date</span></label>

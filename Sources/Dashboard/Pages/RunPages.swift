@@ -7,22 +7,29 @@ struct RunPages {
     let service: DashboardService
 
     func active(_ identity: DashboardIdentity) async throws -> Response {
-        let runs = try await service.activeRuns()
-        let rows = runs.map { r in
-            let cancel = identity.role?.mayOperate == true
-                ? "<button class=\"danger\" data-action=\"cancel\" data-run=\"\(r.id)\">Cancel</button>" : ""
-            return "<tr data-run=\"\(r.id)\"><td><a href=\"/runs/\(r.id)\">\(r.id)</a></td><td>\(r.kind.rawValue)</td>"
-                + "<td>\(HTML.escape(r.days))</td><td class=\"status \(r.status)\">\(r.status)</td>"
-                + "<td><progress max=\"100\" value=\"\(r.progress)\"></progress> <span class=\"pct\">\(HTML.number(r.progress)) %</span></td>"
-                + "<td>\(HTML.number(r.symbolsPerSecond, digits: 0))</td><td>\(HTML.duration(r.etaSeconds))</td>"
-                + "<td>\(HTML.escape(Self.chunkText(r.chunks)))</td><td>\(r.succeeded) / \(r.failed) / \(r.skipped)</td><td>\(cancel)</td></tr>"
-        }
+        let active = try await service.activeRuns()
+        let operate = identity.role?.mayOperate == true
+        let headers = ["Run", "Kind", "Days", "Status", "Progress", "Symbols/s", "ETA", "Chunks", "OK / failed / skipped", ""]
         let body = "<p id=\"action-error\" class=\"msg error hidden\"></p>"
             + "<p class=\"legend\">Updated every 2 s (last: <span id=\"active-updated\">now</span>).</p>"
             + "<p id=\"active-error\" class=\"msg error hidden\"></p>"
-            + HTML.table(["Run", "Kind", "Days", "Status", "Progress", "Symbols/s", "ETA", "Chunks", "OK / failed / skipped", ""],
-                         rows, id: "active", empty: "No run is queued or running.")
+            + HTML.table(headers, active.runs.map { Self.activeRow($0, operate: operate) }, id: "active",
+                         empty: "No run is queued or running.")
+            + "<h2>Finished in the last \(ActiveRuns.recentMinutes) minutes</h2>"
+            + HTML.table(headers, active.recent.map { Self.activeRow($0, operate: false) }, id: "recent",
+                         empty: "No run finished in that time.")
         return HTML.page("Active runs", path: "/", identity: identity, body: body)
+    }
+
+    /// One row of the Active runs tables (`app.js` renders the same from the API).
+    static func activeRow(_ r: RunSummary, operate: Bool) -> String {
+        let cancel = operate && !r.status.isFinished
+            ? "<button class=\"danger\" data-action=\"cancel\" data-run=\"\(r.id)\">Cancel</button>" : ""
+        return "<tr data-run=\"\(r.id)\"><td><a href=\"/runs/\(r.id)\">\(r.id)</a></td><td>\(r.kind.rawValue)</td>"
+            + "<td>\(HTML.escape(r.days))</td><td class=\"status \(r.status)\">\(r.status)</td>"
+            + "<td><progress max=\"100\" value=\"\(r.progress)\"></progress> <span class=\"pct\">\(HTML.number(r.progress)) %</span></td>"
+            + "<td>\(HTML.number(r.symbolsPerSecond, digits: 0))</td><td>\(HTML.duration(r.etaSeconds))</td>"
+            + "<td>\(HTML.escape(chunkText(r.chunks)))</td><td>\(r.succeeded) / \(r.failed) / \(r.skipped)</td><td>\(cancel)</td></tr>"
     }
 
     func history(_ request: Request, _ identity: DashboardIdentity) async throws -> Response {

@@ -90,6 +90,14 @@ extension RunLedger {
             """).decode(RunRecord.init(row:))
     }
 
+    /// Runs that finished in the last `minutes`, newest first.
+    public func recentlyFinished(withinMinutes minutes: Int) throws -> [RunRecord] {
+        try db.query("""
+            SELECT \(RunRecord.columns) FROM runs WHERE status NOT IN ('queued', 'running')
+              AND finished_at > now() - make_interval(mins => $1) ORDER BY finished_at DESC LIMIT 50
+            """, [minutes]).decode(RunRecord.init(row:))
+    }
+
     /// Each run's chunk count per status.
     public func chunkStates(_ runIds: [Int64]) throws -> [Int64: [ChunkStatus: Int]] {
         guard !runIds.isEmpty else { return [:] }

@@ -216,9 +216,10 @@ public enum Schema {
             """),
         Migration(version: 10, name: "realised returns, accuracy and alerts", sql: Schema.outcomes),
         Migration(version: 11, name: "dashboard listings", sql: """
-            -- The dashboard's history filters by status, newest first; its workers page reads the
-            -- chunks completed in the last minutes.
+            -- The dashboard's history filters by status, newest first; its active page lists the runs
+            -- finished in the last minutes and its workers page the chunks completed in them.
             CREATE INDEX runs_by_status ON runs (status, run_id);
+            CREATE INDEX runs_by_finish ON runs (finished_at);
             CREATE INDEX chunks_by_completion ON chunks (completed_at) WHERE status = 'done';
             """),
     ]
