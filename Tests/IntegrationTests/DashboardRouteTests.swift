@@ -66,6 +66,9 @@ struct DashboardRouteTests {
             #expect(rows.count == 4 && rows.filter { $0["dead_letter"] as? Bool == true }.count == 1)
             #expect((queues["workers"] as? [[String: Any]])?.isEmpty == false)
 
+            let accuracy = try await b.request("/api/v1/accuracy?days=30")
+            #expect(accuracy.status == .ok && accuracy.json["models"] is [Any] && accuracy.json["alerts"] is [Any])
+            #expect(try await b.request("/api/v1/accuracy?days=0").errorCode == "invalid_days")
             let csv = try await b.request("/api/v1/export?from=\(day)&to=\(day)&format=csv")
             #expect(csv.headers[.contentDisposition]?.contains("predictions-\(day)-\(day).csv") == true)
             #expect(csv.text.split(separator: "\r\n").count == succeeded + 1)
