@@ -68,13 +68,13 @@ extension RunCoordinator {
                 failures: r.failures.map { FailureRow(symbol: $0.symbol, day: $0.day, stage: $0.stage, error: $0.error) },
                 skips: r.skips.map { SkipRow(symbol: $0.symbol, day: $0.day, reason: $0.reason) })
         }
-        let outcomes = try db.ledger { ledger in
-            try ledger.applyBatch(taken: taken, results: inputs) { i, chunk in
-                // This run's request is at hand; another run's is read from the ledger.
-                let store = chunk.runId == runId ? request.modelStore : RunRequest.stored(chunk.config)?.modelStore
-                return ResultValidator.problem(with: results[i].1, for: chunk, modelStore: store)
-            }
+        let check: (Int, ChunkContext) -> String? = { [request, runId] i, chunk in
+            // This run's request is at hand; another run's is read from the ledger.
+            let store = chunk.runId == runId ? request.modelStore : RunRequest.stored(chunk.config)?.modelStore
+            return ResultValidator.problem(with: results[i].1, for: chunk, modelStore: store)
         }
+        let outcomes = try applyInParallel(taken: taken, inputs, db, check: check)
+            ?? db.ledger { try $0.applyBatch(taken: taken, results: inputs, check: check) }
         metrics.aggregate.recordSeconds(Date().timeIntervalSince(t0))
         let queue = options.topology.resultQueue
         for ((d, result), outcome) in zip(results, outcomes) {
@@ -90,6 +90,28 @@ extension RunCoordinator {
                 try reject(db, queue: queue, d, result, reason)
             }
         }
+    }
+
+    /// A backfill's batch split by chunk and applied on two connections at once (see
+    /// ``SecondApplier``); nil when the batch does not split (then the caller applies it whole).
+    func applyInParallel(taken: [TakenInput], _ inputs: [ResultInput], _ db: ReconnectingPGConnection,
+                         check: @escaping (Int, ChunkContext) -> String?) throws -> [ResultOutcome]? {
+        guard request.isBackfill else { return nil }
+        func other(_ run: Int64, _ chunk: Int) -> Bool { (run &* 31 &+ Int64(chunk)) & 1 == 1 }
+        let there = inputs.indices.filter { other(inputs[$0].runId, inputs[$0].chunkNo) }
+        let here = inputs.indices.filter { !other(inputs[$0].runId, inputs[$0].chunkNo) }
+        let takenThere = taken.filter { other($0.runId, $0.chunkNo) }, takenHere = taken.filter { !other($0.runId, $0.chunkNo) }
+        guard !(there.isEmpty && takenThere.isEmpty), !(here.isEmpty && takenHere.isEmpty) else { return nil }
+        if second == nil { second = try SecondApplier(url: options.databaseURL, logger: logger) }
+        let (a, b) = try second!.both(here: {
+            try db.ledger { try $0.applyBatch(taken: takenHere, results: here.map { inputs[$0] }) { check(here[$0], $1) } }
+        }, there: { db2 in
+            try db2.ledger { try $0.applyBatch(taken: takenThere, results: there.map { inputs[$0] }) { check(there[$0], $1) } }
+        })
+        var outcomes = [ResultOutcome](repeating: .unknown, count: inputs.count)
+        for (j, i) in here.enumerated() { outcomes[i] = a[j] }
+        for (j, i) in there.enumerated() { outcomes[i] = b[j] }
+        return outcomes
     }
 
     /// Records a refused message and, when it was a result for a chunk's current attempt,

@@ -25,6 +25,8 @@ public final class RunCoordinator: @unchecked Sendable {
     /// Seconds spent per stage in this process, for the closing summary.
     public internal(set) var timings = StageTimings()
     let metrics = RunMetrics()
+    /// A backfill's second connection for applying results (opened when first needed).
+    var second: SecondApplier?
     private let stopRequested = Atomic<Bool>(false)
     private let brokerUp = Atomic<Bool>(false)
     private let databaseUp = Atomic<Bool>(false)
@@ -90,7 +92,11 @@ public final class RunCoordinator: @unchecked Sendable {
         defer { lockConn?.close() }
         let db = try ReconnectingPGConnection(url: options.databaseURL, logger: logger)
         db.onReconnect = { [weak self] _ in try self?.retakeLock() }
-        defer { db.close() }
+        defer {
+            db.close()
+            second?.close()
+            second = nil
+        }
 
         // 2. Resume the date's unfinished run, or plan a new one.
         let broker = makeBroker()

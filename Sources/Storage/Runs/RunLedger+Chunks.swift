@@ -86,6 +86,11 @@ extension RunLedger {
 
     /// Recomputes processed / succeeded / failed / progress from the chunks.
     public func refreshCounts(_ runId: Int64) throws {
+        // The run's row first, as its own statement: a transaction applying other chunks of the
+        // run on another connection has then committed, and the recount below (a new snapshot)
+        // sees its chunks. NO KEY UPDATE, as the UPDATE itself takes: it does not wait for the
+        // KEY SHARE locks that rows referencing the run (failures, skips) hold.
+        try db.query("SELECT 1 FROM runs WHERE run_id = $1 FOR NO KEY UPDATE", [Int(runId)])
         try db.query("""
             UPDATE runs r SET processed = c.p, succeeded = c.s, failed = c.f, skipped = c.k,
               progress = CASE WHEN r.total_symbols = 0 THEN 100 ELSE round((100.0 * c.p / r.total_symbols)::numeric, 2) END,

@@ -96,11 +96,15 @@ extension RunLedger {
     }
 
     /// Each symbol's trading days in `market` from `first` through `last` (what a backfill
-    /// chunk's result must account for).
+    /// chunk's result must account for). One key range per symbol, whatever the statistics say:
+    /// written as `symbol = ANY(…)`, the planner sometimes scanned the whole date range through
+    /// `ohlcv_by_date` instead (300 ms per result instead of 4, halving a backfill's speed).
     public func tradingDays(_ symbols: [String], market: String, from first: Day, through last: Day) throws -> [String: [Day]] {
         try db.withRawResult("""
-            SELECT symbol, trading_date FROM ohlcv
-            WHERE market = $1 AND symbol = ANY($2::text[]) AND trading_date BETWEEN $3 AND $4 ORDER BY symbol, trading_date
+            SELECT s.symbol, o.trading_date FROM unnest($2::text[]) AS s(symbol)
+            CROSS JOIN LATERAL (SELECT trading_date FROM ohlcv
+                                WHERE market = $1 AND symbol = s.symbol AND trading_date BETWEEN $3 AND $4
+                                ORDER BY trading_date) o
             """, [market, PGArray.text(symbols), first.description, last.description]) { r in
             var out: [String: [Day]] = Dictionary(symbols.map { ($0, []) }, uniquingKeysWith: { a, _ in a })
             var symbol = "", days: [Day] = []
