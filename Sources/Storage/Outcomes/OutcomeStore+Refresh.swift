@@ -39,10 +39,13 @@ extension OutcomeStore {
 
     /// The as-of days whose outcomes an ingest of `days` may have changed: those days, and each
     /// ingested symbol's previous trading day (its prediction's next row is now known or changed).
+    /// Each lookup is ordered as the primary key is, so it is one step in the key whatever the
+    /// statistics (a `max()` could be planned as a walk of `ohlcv_by_date` over every symbol).
     public func daysTouchedByIngest(market: String, days: [Day]) throws -> [Day] {
         let previous = try db.query("""
-            SELECT DISTINCT (SELECT max(x.trading_date) FROM ohlcv x
-                             WHERE x.market = o.market AND x.symbol = o.symbol AND x.trading_date < o.trading_date)
+            SELECT DISTINCT (SELECT x.trading_date FROM ohlcv x
+                             WHERE x.market = o.market AND x.symbol = o.symbol AND x.trading_date < o.trading_date
+                             ORDER BY x.symbol DESC, x.trading_date DESC LIMIT 1)
             FROM ohlcv o WHERE o.market = $1 AND o.trading_date = ANY($2::date[])
             """, [market, PGArray.text(days.map(\.description))]).rows.compactMap { $0[0].flatMap(Day.init(iso:)) }
         return Array(Set(previous + days)).sorted()

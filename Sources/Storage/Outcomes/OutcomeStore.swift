@@ -55,17 +55,19 @@ public struct OutcomeStore {
 
     /// Sets `target_date` of `market`'s predictions made from `from` through `to` to the date of
     /// the symbol's next row, where one has arrived and differs from the calendar's guess (a
-    /// holiday, a halt). Returns how many changed.
+    /// holiday, a halt). Returns how many changed. The next row is found in key order.
     @discardableResult
     public func correctTargetDates(market: String, from: Day, to: Day) throws -> Int {
-        try db.query("""
-            WITH next AS (
-                SELECT p.symbol, p.as_of_date, (SELECT min(o.trading_date) FROM ohlcv o WHERE o.market = p.market
-                    AND o.symbol = p.symbol AND o.trading_date > p.as_of_date) AS came
-                FROM predictions p WHERE p.market = $1 AND p.as_of_date BETWEEN $2 AND $3)
-            UPDATE predictions p SET target_date = next.came FROM next
-            WHERE p.market = $1 AND p.symbol = next.symbol AND p.as_of_date = next.as_of_date
-              AND next.came IS NOT NULL AND p.target_date <> next.came
+        // One pass over the predictions, no self-join: joined back to itself, a freshly filled
+        // table's statistics (one row) once made PostgreSQL pair every prediction with every
+        // other of its day (29 s for 40,000 predictions).
+        let next = """
+            (SELECT o.trading_date FROM ohlcv o WHERE o.market = p.market AND o.symbol = p.symbol
+               AND o.trading_date > p.as_of_date ORDER BY o.symbol, o.trading_date LIMIT 1)
+            """
+        return try db.query("""
+            UPDATE predictions p SET target_date = \(next)
+            WHERE p.market = $1 AND p.as_of_date BETWEEN $2 AND $3 AND p.target_date <> \(next)
             """, [market, from.description, to.description]).affected
     }
 }

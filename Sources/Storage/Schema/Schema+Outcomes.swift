@@ -1,4 +1,15 @@
+import Foundation
+
 extension Schema {
+    /// Migration 12: `prediction_outcomes` as migration 10 made it, but finding each prediction's
+    /// next row in the order of `ohlcv`'s key: ordered by date alone, the planner could walk
+    /// `ohlcv_by_date` across every symbol for each prediction.
+    static var outcomesViewInKeyOrder: String {
+        let view = outcomes[..<outcomes.range(of: "AS realised_return) r;")!.upperBound]
+        return view.replacingOccurrences(of: "CREATE VIEW", with: "CREATE OR REPLACE VIEW")
+            .replacingOccurrences(of: "ORDER BY o.trading_date LIMIT 1", with: "ORDER BY o.symbol, o.trading_date LIMIT 1")
+    }
+
     /// Migration 10 (SPEC §5): what happened after each prediction, and how good each model is.
     ///
     /// A prediction's realised return is the `Return` (`Close.pct_change() * 100`) of the symbol's

@@ -222,5 +222,6 @@ public enum Schema {
             CREATE INDEX runs_by_finish ON runs (finished_at);
             CREATE INDEX chunks_by_completion ON chunks (completed_at) WHERE status = 'done';
             """),
+        Migration(version: 12, name: "outcomes found in key order", sql: Schema.outcomesViewInKeyOrder),
     ]
 }
