@@ -99,7 +99,16 @@ public struct DashboardService: Sendable {
         guard before.failed > 0 || before.status == .cancelled || before.status == .failed else {
             throw DashboardError(.conflict, "nothing_to_retry", "run \(id) has no failed or unprocessed symbols")
         }
-        return try await run(try await started("retry", [String(id), "--log-dir", options.logDirectory]))
+        // A run cancelled a moment ago may still have its coordinator winding down, holding the
+        // date's lock: the retry waits for it (up to 15 s) rather than failing `locked`.
+        let deadline = ContinuousClock.now + .seconds(15)
+        while true {
+            do {
+                return try await run(try await started("retry", [String(id), "--log-dir", options.logDirectory]))
+            } catch let e as DashboardError where e.code == "locked" && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(300))
+            }
+        }
     }
 
     private func started(_ sub: String, _ args: [String]) async throws -> Int64 {
