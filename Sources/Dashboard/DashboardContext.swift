@@ -40,7 +40,8 @@ public struct DashboardContext: RequestContext {
     /// Throws 403 unless the caller may launch, cancel or retry.
     public func requireOperator() throws {
         guard identity.role?.mayOperate == true else {
-            throw DashboardError(.forbidden, "forbidden", "the viewer role may view and export, not launch, cancel or retry")
+            throw DashboardError(.forbidden, "forbidden",
+                                 "the viewer role may view and export, not launch, cancel or retry")
         }
     }
 }

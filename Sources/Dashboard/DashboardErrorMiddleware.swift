@@ -9,7 +9,8 @@ struct DashboardErrorMiddleware: RouterMiddleware {
     typealias Context = DashboardContext
     let logger: Logger
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let e as DashboardError {
@@ -18,14 +19,17 @@ struct DashboardErrorMiddleware: RouterMiddleware {
             return render(DashboardError(.serviceUnavailable, "unavailable", e.description), request)
         } catch let e as HTTPError {
             let code = e.status == .notFound ? "not_found" : "http_\(e.status.code)"
-            let message = e.status == .notFound ? "no such page: \(LaunchRequest.shown(request.uri.path))" : (e.body ?? e.status.reasonPhrase)
+            let message = e.status == .notFound
+                ? "no such page: \(LaunchRequest.shown(request.uri.path))" : (e.body ?? e.status.reasonPhrase)
             return render(DashboardError(e.status, code, message), request)
         } catch let e as PGError {
             logger.error("database error", metadata: ["path": "\(request.uri.path)", "error": "\(e)"])
-            return render(DashboardError(.serviceUnavailable, "database", "the database could not answer: \(e.message)"), request)
+            return render(DashboardError(.serviceUnavailable, "database",
+                                         "the database could not answer: \(e.message)"), request)
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return render(DashboardError(.internalServerError, "internal", "internal error; the dashboard's log has the details"), request)
+            return render(DashboardError(.internalServerError, "internal",
+                                         "internal error; the dashboard's log has the details"), request)
         }
     }
 

@@ -48,8 +48,9 @@ public struct DashboardOptions: Sendable {
     public func validate() throws {
         if !isLoopback && credentials.isOpen {
             throw DashboardError(.internalServerError, "insecure",
-                                 "refusing to listen on \(host) without a password or token: set CLOSEBELL_DASHBOARD_ADMIN_PASSWORD "
-                                 + "or CLOSEBELL_DASHBOARD_ADMIN_TOKEN (or their _FILE forms), or bind 127.0.0.1")
+                                 "refusing to listen on \(host) without a password or token: set "
+                                 + "CLOSEBELL_DASHBOARD_ADMIN_PASSWORD or CLOSEBELL_DASHBOARD_ADMIN_TOKEN "
+                                 + "(or their _FILE forms), or bind 127.0.0.1")
         }
         guard (0...65_535).contains(port) else {
             throw DashboardError(.internalServerError, "port", "port \(port) is not a TCP port")

@@ -17,12 +17,13 @@ struct DashboardRouteTests {
         env["CLOSEBELL_AMQP_URL"] = TestServers.amqpURLString
         return try testDashboardService(databaseURL: c.databaseURL, amqpURL: TestServers.amqpURLString,
                                         managementURL: ProcessInfo.processInfo.environment["CLOSEBELL_MANAGEMENT_URL"],
-                                        topology: c.topology, coordinator: Cluster.bin + "/coordinator", environment: env,
-                                        logDirectory: c.dir + "/logs")
+                                        topology: c.topology, coordinator: Cluster.bin + "/coordinator",
+                                        environment: env, logDirectory: c.dir + "/logs")
     }
 
     /// Polls a run through the API until it has finished.
-    static func waitFinished(_ b: inout DashboardBrowser, _ id: Int, seconds: Double = 90) async throws -> [String: Any] {
+    static func waitFinished(_ b: inout DashboardBrowser, _ id: Int,
+                             seconds: Double = 90) async throws -> [String: Any] {
         let end = Date() + seconds
         while Date() < end {
             let run = (try await b.request("/api/v1/runs/\(id)").json["run"] as? [String: Any]) ?? [:]
@@ -38,7 +39,9 @@ struct DashboardRouteTests {
         try c.startWorkers(2)
         let service = try Self.service(c)
         let day = c.day.description
-        let cancelled = try await Application(router: DashboardServer.router(service: service, logger: .init(label: "test"))).test(.router) { client in
+        let cancelled = try await Application(
+            router: DashboardServer.router(service: service, logger: .init(label: "test"))
+        ).test(.router) { client in
             var b = DashboardBrowser(client)
             _ = try await b.request("/launch")
             let launched = try await b.request("/api/v1/runs", .post, json: #"{"date": "\#(day)", "chunk_size": 10}"#)
@@ -52,7 +55,8 @@ struct DashboardRouteTests {
 
             let detail = try await b.request("/api/v1/runs/\(id)").json
             let chunks = detail["chunks"] as? [[String: Any]] ?? []
-            #expect(chunks.count == 6 && chunks.allSatisfy { $0["status"] as? String == "done" && $0["worker"] is String })
+            #expect(chunks.count == 6
+                    && chunks.allSatisfy { $0["status"] as? String == "done" && $0["worker"] is String })
             #expect(detail["has_log"] as? Bool == true)
             #expect(try await b.request("/api/v1/runs/\(id)/log").text.contains("completed"))
             let history = try await b.request("/api/v1/runs?status=completed&from=\(day)").json
@@ -76,11 +80,12 @@ struct DashboardRouteTests {
             #expect(parquet.body.readableBytes > 100 && parquet.body.getString(at: 0, length: 4) == "PAR1")
 
             for (path, text) in [("/", "Active runs"), ("/launch", "Model store"), ("/runs", "/runs/\(id)"),
-                                 ("/runs/\(id)", "Chunks"), ("/queues", "\(c.topology.prefix).dead"), ("/accuracy", "Degradation"),
-                                 ("/export", "Download")] {
+                                 ("/runs/\(id)", "Chunks"), ("/queues", "\(c.topology.prefix).dead"),
+                                 ("/accuracy", "Degradation"), ("/export", "Download")] {
                 let page = try await b.request(path)
                 #expect(page.status == .ok && page.text.contains(text), "\(path)")
-                #expect(!page.text.contains(c.databaseURL) && !page.text.contains(TestServers.amqpURLString), "\(path) shows a secret")
+                #expect(!page.text.contains(c.databaseURL) && !page.text.contains(TestServers.amqpURLString),
+                        "\(path) shows a secret")
             }
             #expect(try await b.request("/runs/99999").status == .notFound)
 
@@ -101,7 +106,9 @@ struct DashboardRouteTests {
         }
 
         // The dashboard is gone; a new one retries the cancelled run, stops, and the retry goes on.
-        let retryId = try await Application(router: DashboardServer.router(service: service, logger: .init(label: "test"))).test(.router) { client in
+        let retryId = try await Application(
+            router: DashboardServer.router(service: service, logger: .init(label: "test"))
+        ).test(.router) { client in
             var b = DashboardBrowser(client)
             _ = try await b.request("/runs/\(cancelled)")
             let retry = try await b.request("/api/v1/runs/\(cancelled)/retry", .post)
@@ -109,7 +116,9 @@ struct DashboardRouteTests {
             return retry.json["id"] as? Int ?? 0
         }
         try c.startWorkers(2)
-        try await Application(router: DashboardServer.router(service: service, logger: .init(label: "test"))).test(.router) { client in
+        try await Application(
+            router: DashboardServer.router(service: service, logger: .init(label: "test"))
+        ).test(.router) { client in
             var b = DashboardBrowser(client)
             let run = try await Self.waitFinished(&b, retryId)
             #expect(run["status"] as? String == "completed", "\(run)")

@@ -23,8 +23,8 @@ struct ParallelApplyTests {
         for round in 0..<12 {
             let day = Day(iso: "2025-01-05")!.adding(days: round)  // one active run per day
             let chunks = (0..<8).map { c in (0..<5).map { "R\(round)C\(c)S\($0)" } }
-            let id = try RunLedger(db: a).createRun(market: "nepse", asOf: day, chunks: chunks, config: "{}", parent: nil,
-                                                    coordinator: "test")
+            let id = try RunLedger(db: a).createRun(market: "nepse", asOf: day, chunks: chunks, config: "{}",
+                                                    parent: nil, coordinator: "test")
             @Sendable func batch(_ parity: Int) -> [ResultInput] {
                 chunks.indices.filter { $0 % 2 == parity }.map { c in
                     let s = chunks[c]
@@ -46,7 +46,9 @@ struct ParallelApplyTests {
                 Thread.detachNewThread {
                     start.wait()
                     do {
-                        let outcomes = try RunLedger(db: c).applyBatch(taken: [], results: batch(parity)) { _, _ in nil }
+                        let outcomes = try RunLedger(db: c).applyBatch(taken: [], results: batch(parity)) { _, _ in
+                            nil
+                        }
                         if outcomes.contains(where: { if case .applied = $0 { false } else { true } }) {
                             lock.withLock { errors.append("not applied: \(outcomes)") }
                         }

@@ -16,8 +16,9 @@ public struct DashboardBrowser {
 
     /// A request; `csrf: false` leaves the token out (to check it is required).
     @discardableResult
-    public mutating func request(_ uri: String, _ method: HTTPRequest.Method = .get, json: String? = nil, form: String? = nil,
-                                 csrf sendCSRF: Bool = true, headers extra: HTTPFields = [:]) async throws -> TestResponse {
+    public mutating func request(_ uri: String, _ method: HTTPRequest.Method = .get, json: String? = nil,
+                                 form: String? = nil, csrf sendCSRF: Bool = true,
+                                 headers extra: HTTPFields = [:]) async throws -> TestResponse {
         var h = extra
         if let cookie { h[.cookie] = cookie }
         var body: ByteBuffer?
@@ -57,14 +58,17 @@ extension TestResponse {
 /// A dashboard service for tests: the servers, topology and log folder given, runs started with
 /// the debug `coordinator` binary under `environment`.
 public func testDashboardService(databaseURL: String, amqpURL: String = "amqp://guest:guest@127.0.0.1:1/%2F",
-                                 managementURL: String? = nil, topology: ClosebellTopology = ClosebellTopology(prefix: "none"),
-                                 credentials: DashboardCredentials = DashboardCredentials(), coordinator: String = "/nonexistent",
+                                 managementURL: String? = nil,
+                                 topology: ClosebellTopology = ClosebellTopology(prefix: "none"),
+                                 credentials: DashboardCredentials = DashboardCredentials(),
+                                 coordinator: String = "/nonexistent",
                                  environment: [String: String] = [:], logDirectory: String = NSTemporaryDirectory(),
                                  host: String = "127.0.0.1") throws -> DashboardService {
     var launcher = CoordinatorLauncher(executable: coordinator, logDirectory: logDirectory)
     launcher.environment = environment
-    var o = DashboardOptions(databaseURL: databaseURL, amqpURL: try AMQPURL(amqpURL), topology: topology, credentials: credentials,
-                             launcher: launcher, logDirectory: logDirectory, defaultModels: "/models")
+    var o = DashboardOptions(databaseURL: databaseURL, amqpURL: try AMQPURL(amqpURL), topology: topology,
+                             credentials: credentials, launcher: launcher, logDirectory: logDirectory,
+                             defaultModels: "/models")
     o.managementURL = managementURL
     o.host = host
     return DashboardService(options: o, db: DashboardDatabase(url: databaseURL, connections: 2))

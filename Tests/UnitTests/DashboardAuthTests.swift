@@ -13,7 +13,8 @@ struct DashboardAuthTests {
 
     @Test("passwords and tokens map to their roles, compared as salted digests; an empty secret is not configured")
     func credentials() {
-        let c = DashboardCredentials(adminPassword: "a-pass", adminToken: "a-token", viewerPassword: "", viewerToken: "v-token")
+        let c = DashboardCredentials(adminPassword: "a-pass", adminToken: "a-token", viewerPassword: "",
+                                     viewerToken: "v-token")
         #expect(!c.isOpen && c.hasPassword)
         #expect(c.role(password: "a-pass") == .admin)
         #expect(c.role(password: "a-token") == nil)  // a token is not a password
@@ -32,7 +33,8 @@ struct DashboardAuthTests {
         let s = DashboardSession(role: .viewer)
         let cookie = s.cookieValue(key: c.sessionKey)
         #expect(DashboardSession(cookie: cookie, key: key.sessionKey) == s)
-        #expect(DashboardSession(cookie: cookie.replacingOccurrences(of: ".viewer.", with: ".admin."), key: c.sessionKey) == nil)
+        #expect(DashboardSession(cookie: cookie.replacingOccurrences(of: ".viewer.", with: ".admin."),
+                                 key: c.sessionKey) == nil)
         #expect(DashboardSession(cookie: cookie, key: DashboardCredentials(adminPassword: "y").sessionKey) == nil)
         #expect(DashboardSession(cookie: cookie, key: c.sessionKey, now: Date() + DashboardSession.lifetime + 1) == nil)
         #expect(DashboardSession(cookie: "garbage", key: c.sessionKey) == nil)
@@ -41,11 +43,15 @@ struct DashboardAuthTests {
 
     @Test("launch requests: every malformed field is a 400 naming it", arguments: [
         (#"{"date": "2025-13-01"}"#, "date"), (#"{"from": "2025-02-01", "to": "2025-01-01"}"#, "from"),
-        (#"{"from": "1925-01-01", "to": "2025-01-01"}"#, "to"), (#"{"date": "2025-01-01", "from": "2025-01-01"}"#, "date"),
-        (#"{}"#, "date"), (#"{"from": "2025-01-01"}"#, "to"), (#"{"date": "2025-01-01", "symbols": "AB, <script>"}"#, "symbols"),
-        (#"{"date": "2025-01-01", "symbols": [1, 2]}"#, "symbols"), (#"{"date": "2025-01-01", "chunk_size": "ten"}"#, "chunk_size"),
-        (#"{"date": "2025-01-01", "chunk_size": true}"#, "chunk_size"), (#"{"date": "2025-01-01", "chunk_size": -1}"#, "chunk_size"),
-        (#"{"date": "2025-01-01", "priority": "urgent"}"#, "priority"), (#"{"date": "2025-01-01", "colour": "red"}"#, "colour"),
+        (#"{"from": "1925-01-01", "to": "2025-01-01"}"#, "to"),
+        (#"{"date": "2025-01-01", "from": "2025-01-01"}"#, "date"), (#"{}"#, "date"),
+        (#"{"from": "2025-01-01"}"#, "to"), (#"{"date": "2025-01-01", "symbols": "AB, <script>"}"#, "symbols"),
+        (#"{"date": "2025-01-01", "symbols": [1, 2]}"#, "symbols"),
+        (#"{"date": "2025-01-01", "chunk_size": "ten"}"#, "chunk_size"),
+        (#"{"date": "2025-01-01", "chunk_size": true}"#, "chunk_size"),
+        (#"{"date": "2025-01-01", "chunk_size": -1}"#, "chunk_size"),
+        (#"{"date": "2025-01-01", "priority": "urgent"}"#, "priority"),
+        (#"{"date": "2025-01-01", "colour": "red"}"#, "colour"),
         (#"{"date": "2025-01-01", "market": "a b"}"#, "market"), (#"{"date": 20250101}"#, "date"),
         (#"{"date": "2025-01-01", "only_unpredicted": "yes"}"#, "only_unpredicted"),
     ])
@@ -63,10 +69,13 @@ struct DashboardAuthTests {
 
     @Test("a good launch request becomes the coordinator command cron would run")
     func goodLaunch() throws {
-        let daily = try LaunchRequest(json: Data(#"{"date": "2025-01-05", "symbols": "AB, CD", "chunk_size": 20, "priority": "high"}"#.utf8))
+        let daily = try LaunchRequest(json: Data(
+            #"{"date": "2025-01-05", "symbols": "AB, CD", "chunk_size": 20, "priority": "high"}"#.utf8))
         #expect(daily.command.subcommand == "run")
-        #expect(daily.command.arguments == ["--date", "2025-01-05", "--symbols", "AB,CD", "--chunk-size", "20", "--priority", "high"])
-        let range = try LaunchRequest(json: Data(#"{"from": "2025-01-01", "to": "2025-01-31", "only_unpredicted": true}"#.utf8))
+        #expect(daily.command.arguments == ["--date", "2025-01-05", "--symbols", "AB,CD", "--chunk-size", "20",
+                                            "--priority", "high"])
+        let range = try LaunchRequest(json: Data(
+            #"{"from": "2025-01-01", "to": "2025-01-31", "only_unpredicted": true}"#.utf8))
         #expect(range.command.subcommand == "backfill")
         #expect(range.command.arguments == ["--from", "2025-01-01", "--to", "2025-01-31", "--only-unpredicted"])
     }
@@ -76,7 +85,8 @@ struct DashboardAuthTests {
         #expect(throws: DashboardError.self) {
             try testDashboardService(databaseURL: Self.nowhere, host: "0.0.0.0").options.validate()
         }
-        try testDashboardService(databaseURL: Self.nowhere, credentials: DashboardCredentials(adminToken: "t"), host: "0.0.0.0")
+        try testDashboardService(databaseURL: Self.nowhere, credentials: DashboardCredentials(adminToken: "t"),
+                                 host: "0.0.0.0")
             .options.validate()
         try testDashboardService(databaseURL: Self.nowhere).options.validate()
     }
@@ -90,7 +100,8 @@ struct DashboardAuthTests {
             var b = DashboardBrowser(client)
             #expect(try await b.request("/runs").status == .seeOther)
             #expect(try await b.request("/api/v1/runs").status == .unauthorized)
-            #expect(try await b.request("/api/v1/runs", headers: [.authorization: "Bearer wrong"]).errorCode == "unauthorized")
+            #expect(try await b.request("/api/v1/runs", headers: [.authorization: "Bearer wrong"]).errorCode
+                    == "unauthorized")
             // The viewer token reads (the database is down: 503 with a JSON error) but may not launch.
             let down = try await b.request("/api/v1/runs", headers: [.authorization: "Bearer viewer-token"])
             #expect(down.status == .serviceUnavailable && down.errorCode == "unavailable")
@@ -102,13 +113,17 @@ struct DashboardAuthTests {
             #expect(form.status == .ok && b.csrf != nil)
             let anonymous = b.cookie
             #expect(try await b.request("/login", .post, form: "password=admin-pw", csrf: false).status == .forbidden)
-            #expect(try await b.request("/login", .post, form: "password=nope&_csrf=\(b.csrf!)", csrf: false).status == .unauthorized)
-            let ok = try await b.request("/login", .post, form: "password=viewer-pw&next=%2Frunsx&_csrf=\(b.csrf!)", csrf: false)
+            #expect(try await b.request("/login", .post, form: "password=nope&_csrf=\(b.csrf!)", csrf: false).status
+                    == .unauthorized)
+            let ok = try await b.request("/login", .post, form: "password=viewer-pw&next=%2Frunsx&_csrf=\(b.csrf!)",
+                                         csrf: false)
             #expect(ok.status == .seeOther && ok.headers[.location] == "/runsx")
             #expect(b.cookie != anonymous)
-            #expect(ok.headers[.setCookie]?.contains("HttpOnly") == true && ok.headers[.setCookie]?.contains("SameSite=Strict") == true)
+            #expect(ok.headers[.setCookie]?.contains("HttpOnly") == true
+                    && ok.headers[.setCookie]?.contains("SameSite=Strict") == true)
             let page = try await b.request("/launch")
-            #expect(page.status == .ok && page.text.contains("needs the admin role") && !page.text.contains("viewer-pw"))
+            #expect(page.status == .ok && page.text.contains("needs the admin role")
+                    && !page.text.contains("viewer-pw"))
             // A viewer's session may not launch, with or without the token; an admin's needs the token.
             #expect(try await b.request("/api/v1/runs", .post, json: #"{"date": "2025-01-01"}"#).status == .forbidden)
             var admin = DashboardBrowser(client)
@@ -120,7 +135,8 @@ struct DashboardAuthTests {
             let bad = try await admin.request("/api/v1/runs", .post, json: #"{"date": "2025-02-30"}"#)
             #expect(bad.status == .badRequest && bad.errorCode == "invalid_date")
             #expect(try await admin.request("/api/v1/runs/abc").status == .badRequest)
-            #expect(try await admin.request("/api/v1/export?from=2025-01-01&to=2025-01-02&format=xlsx").errorCode == "invalid_format")
+            #expect(try await admin.request("/api/v1/export?from=2025-01-01&to=2025-01-02&format=xlsx").errorCode
+                    == "invalid_format")
             #expect(try await admin.request("/runs?status=lost").status == .badRequest)
             #expect(try await admin.request("/no/such/page").status == .notFound)
             #expect(try await admin.request("/").status == .serviceUnavailable)
@@ -135,10 +151,11 @@ struct DashboardAuthTests {
             var b = DashboardBrowser(client)
             let doc = try await b.request("/api/v1/openapi.json").json
             let paths = Set((doc["paths"] as? [String: Any] ?? [:]).keys)
-            #expect(paths == ["/runs", "/runs/active", "/runs/{id}", "/runs/{id}/log", "/runs/{id}/cancel", "/runs/{id}/retry",
-                              "/queues", "/accuracy", "/export"])
+            #expect(paths == ["/runs", "/runs/active", "/runs/{id}", "/runs/{id}/log", "/runs/{id}/cancel",
+                              "/runs/{id}/retry", "/queues", "/accuracy", "/export"])
             let source = try String(contentsOfFile: #filePath.replacingOccurrences(
-                of: "Tests/UnitTests/DashboardAuthTests.swift", with: "Sources/Dashboard/API/DashboardAPI.swift"), encoding: .utf8)
+                of: "Tests/UnitTests/DashboardAuthTests.swift", with: "Sources/Dashboard/API/DashboardAPI.swift"),
+                encoding: .utf8)
             let registered = source.matches(of: /api\.(get|post)\("([^"]+)"\)/).map { "/" + String($0.2) }
                 .map { $0.replacingOccurrences(of: ":id", with: "{id}") }.filter { $0 != "/openapi.json" }
             #expect(Set(registered) == paths)

@@ -34,8 +34,10 @@ struct DashboardCommand: AsyncParsableCommand {
         var launcher = CoordinatorLauncher(executable: Self.executablePath(), logDirectory: logDirectory)
         launcher.environment = ["CLOSEBELL_DATABASE_URL": db.url, "CLOSEBELL_AMQP_URL": broker.amqpURL ?? s.amqpURL]
         if let config = db.configuration.config { launcher.commonArguments = ["--config", absolutePath(config)] }
-        let credentials = DashboardCredentials(adminPassword: s.dashboardAdminPassword, adminToken: s.dashboardAdminToken,
-                                               viewerPassword: s.dashboardViewerPassword, viewerToken: s.dashboardViewerToken)
+        let credentials = DashboardCredentials(adminPassword: s.dashboardAdminPassword,
+                                               adminToken: s.dashboardAdminToken,
+                                               viewerPassword: s.dashboardViewerPassword,
+                                               viewerToken: s.dashboardViewerToken)
         var options = DashboardOptions(databaseURL: db.url, amqpURL: broker.url(), topology: broker.topology,
                                        credentials: credentials, launcher: launcher, logDirectory: logDirectory,
                                        defaultModels: absolutePath(s.models))
@@ -53,7 +55,8 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         let database = DashboardDatabase(url: db.url)
         defer { database.close() }
-        let app = try DashboardServer.application(service: DashboardService(options: options, db: database), logger: logger)
+        let app = try DashboardServer.application(service: DashboardService(options: options, db: database),
+                                                  logger: logger)
         logger.info("dashboard listening", metadata: ["url": "http://\(options.host):\(options.port)/",
                                                       "auth": "\(credentials.isOpen ? "open (loopback)" : "required")"])
         try await ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
@@ -62,6 +65,7 @@ struct DashboardCommand: AsyncParsableCommand {
 
     /// This executable's absolute path (runs are started with it).
     static func executablePath() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? absolutePath(CommandLine.arguments[0])
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? absolutePath(CommandLine.arguments[0])
     }
 }

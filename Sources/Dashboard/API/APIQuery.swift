@@ -49,7 +49,9 @@ enum APIQuery {
 
     /// `from`, `to` (required), `format`, `symbols` and `market` of an export.
     static func export(_ q: Parameters) throws -> (PredictionExport, ExportFormat) {
-        guard let from = try day(q, "from") else { throw DashboardError.badField("from", "from (YYYY-MM-DD) is required") }
+        guard let from = try day(q, "from") else {
+            throw DashboardError.badField("from", "from (YYYY-MM-DD) is required")
+        }
         guard let to = try day(q, "to") else { throw DashboardError.badField("to", "to (YYYY-MM-DD) is required") }
         guard from <= to else { throw DashboardError.badField("from", "from \(from) is after to \(to)") }
         guard Int(to.daysSinceEpoch - from.daysSinceEpoch) < LaunchRequest.maxRangeDays else {
@@ -84,7 +86,8 @@ enum APIResponse {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
         e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity",
+                                                                 negativeInfinity: "-Infinity", nan: "NaN")
         return e
     }()
 
@@ -92,7 +95,8 @@ enum APIResponse {
         var h = HTTPFields()
         h[.contentType] = "application/json; charset=utf-8"
         h[.cacheControl] = "no-store"
-        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return Response(status: status, headers: h,
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
     static func text(_ value: String, type: String = "text/plain; charset=utf-8") -> Response {

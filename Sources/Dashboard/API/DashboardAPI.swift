@@ -9,7 +9,9 @@ struct DashboardAPI {
 
     func register(on router: Router<DashboardContext>) {
         let api = router.group("api/v1")
-        api.get("openapi.json") { _, _ in APIResponse.text(OpenAPIDocument.json, type: "application/json; charset=utf-8") }
+        api.get("openapi.json") { _, _ in
+            APIResponse.text(OpenAPIDocument.json, type: "application/json; charset=utf-8")
+        }
         api.get("runs") { request, _ in
             let (filter, page) = try APIQuery.history(request.uri.queryParameters)
             return try APIResponse.json(try await service.runs(filter, page: page))
@@ -51,8 +53,8 @@ struct DashboardAPI {
             let (export, format) = try APIQuery.export(request.uri.queryParameters)
             let path = try await service.export(export, format: format)
             let name = "predictions-\(export.from)-\(export.to).\(format.rawValue)"
-            return APIResponse.download(path: path, filename: name,
-                                        type: format == .csv ? "text/csv; charset=utf-8" : "application/vnd.apache.parquet")
+            let type = format == .csv ? "text/csv; charset=utf-8" : "application/vnd.apache.parquet"
+            return APIResponse.download(path: path, filename: name, type: type)
         }
     }
 }

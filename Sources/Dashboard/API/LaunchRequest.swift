@@ -32,9 +32,11 @@ public struct LaunchRequest: Sendable, Equatable {
         guard case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: json) else {
             throw DashboardError(.badRequest, "invalid_json", "the body must be a JSON object")
         }
-        let known: Set<String> = ["date", "from", "to", "models", "symbols", "only_unpredicted", "chunk_size", "priority", "market"]
+        let known: Set<String> = ["date", "from", "to", "models", "symbols", "only_unpredicted", "chunk_size",
+                                  "priority", "market"]
         if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
-            throw DashboardError.badField(unknown, "unknown field '\(Self.shown(unknown))'; use \(known.sorted().joined(separator: ", "))")
+            let fields = known.sorted().joined(separator: ", ")
+            throw DashboardError.badField(unknown, "unknown field '\(Self.shown(unknown))'; use \(fields)")
         }
         func text(_ k: String) throws -> String? {
             switch o[k] {
@@ -47,7 +49,9 @@ public struct LaunchRequest: Sendable, Equatable {
         }
         func day(_ k: String) throws -> Day? {
             guard let s = try text(k) else { return nil }
-            guard let d = Day(iso: s) else { throw DashboardError.badField(k, "\(k) '\(Self.shown(s))' is not a date YYYY-MM-DD") }
+            guard let d = Day(iso: s) else {
+                throw DashboardError.badField(k, "\(k) '\(Self.shown(s))' is not a date YYYY-MM-DD")
+            }
             return d
         }
         date = try day("date")
@@ -61,7 +65,9 @@ public struct LaunchRequest: Sendable, Equatable {
         case .string(let s)?: symbols = Self.splitSymbols(s)
         case .array(let list)?:
             symbols = try list.map {
-                guard case .string(let s) = $0 else { throw DashboardError.badField("symbols", "symbols must be strings") }
+                guard case .string(let s) = $0 else {
+                    throw DashboardError.badField("symbols", "symbols must be strings")
+                }
                 return s.trimmingCharacters(in: .whitespaces)
             }.filter { !$0.isEmpty }
         default: throw DashboardError.badField("symbols", "symbols must be a list of strings or comma-separated text")
@@ -84,7 +90,8 @@ public struct LaunchRequest: Sendable, Equatable {
 
     /// Symbols from comma- (or space-/newline-) separated text.
     public static func splitSymbols(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == "\r" || $0 == " " || $0 == "\t" }).map(String.init)
+        text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == "\r" || $0 == " " || $0 == "\t" })
+            .map(String.init)
     }
 
     /// Checks the fields together; throws the first problem.
@@ -95,7 +102,8 @@ public struct LaunchRequest: Sendable, Equatable {
             guard f <= t else { throw DashboardError.badField("from", "from \(f) is after to \(t)") }
             let days = Int(t.daysSinceEpoch - f.daysSinceEpoch)
             guard days < Self.maxRangeDays else {
-                throw DashboardError.badField("to", "a range of \(days + 1) days is longer than the \(Self.maxRangeDays) allowed (25 years)")
+                throw DashboardError.badField("to", "a range of \(days + 1) days is longer than the "
+                                                  + "\(Self.maxRangeDays) allowed (25 years)")
             }
         case (nil, nil, nil): throw DashboardError.badField("date", "give a date, or from and to")
         case (_?, _, _): throw DashboardError.badField("date", "give either a date or from and to, not both")
@@ -106,17 +114,20 @@ public struct LaunchRequest: Sendable, Equatable {
                 throw DashboardError.badField("symbols", "\(symbols.count) symbols is more than \(Self.maxSymbols)")
             }
             if let bad = symbols.first(where: { !Self.isSymbol($0) }) {
-                throw DashboardError.badField("symbols", "'\(Self.shown(bad))' is not a symbol (letters, digits and . - _ & ^, at most 40)")
+                throw DashboardError.badField("symbols", "'\(Self.shown(bad))' is not a symbol "
+                                                  + "(letters, digits and . - _ & ^, at most 40)")
             }
             guard !symbols.isEmpty else { throw DashboardError.badField("symbols", "the symbol list is empty") }
         }
         if let chunkSize, !(0...100_000).contains(chunkSize) {
-            throw DashboardError.badField("chunk_size", "chunk_size \(chunkSize) is outside 0…100000 (0: chosen for the run)")
+            throw DashboardError.badField("chunk_size",
+                                          "chunk_size \(chunkSize) is outside 0…100000 (0: chosen for the run)")
         }
         if let priority, !["normal", "high"].contains(priority) {
             throw DashboardError.badField("priority", "priority '\(Self.shown(priority))' is not normal or high")
         }
-        if let market, !(1...40).contains(market.count) || !market.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+        if let market, !(1...40).contains(market.count)
+            || !market.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
             throw DashboardError.badField("market", "market '\(Self.shown(market))' is not a market name")
         }
         if let models, models.count > 4096 || models.contains("\0") {
@@ -125,7 +136,8 @@ public struct LaunchRequest: Sendable, Equatable {
     }
 
     static func isSymbol(_ s: String) -> Bool {
-        (1...40).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-&^".contains($0)) }
+        (1...40).contains(s.count)
+            && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-&^".contains($0)) }
     }
 
     /// A value quoted back in a message: printable ASCII, at most 40 characters.

@@ -18,13 +18,15 @@ struct DashboardAuthMiddleware: RouterMiddleware {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     static let publicPaths: Set<String> = ["/login", "/healthz", "/api/v1/openapi.json"]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         var request = request
         let path = request.uri.path
         let isAPI = path.hasPrefix("/api/")
         if let header = request.headers[.authorization] {
-            let token = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
+            let token = header.hasPrefix("Bearer ")
+                ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
             let role: DashboardRole? = credentials.isOpen ? .admin : credentials.role(token: token)
             guard let role else {
                 try await Task.sleep(for: .milliseconds(200))  // slows guessing
@@ -42,14 +44,16 @@ struct DashboardAuthMiddleware: RouterMiddleware {
             session = fresh
         }
         let s = session!
-        context.identity = DashboardIdentity(role: s.role, session: s, csrfToken: s.csrfToken(key: credentials.sessionKey),
+        context.identity = DashboardIdentity(role: s.role, session: s,
+                                             csrfToken: s.csrfToken(key: credentials.sessionKey),
                                              signedIn: s.role != nil && !credentials.isOpen)
         let isPublic = Self.publicPaths.contains(path) || path.hasPrefix("/assets/")
         if s.role == nil && !isPublic {
             if isAPI {
                 throw DashboardError(.unauthorized, "unauthorized", "sign in, or send Authorization: Bearer TOKEN")
             }
-            var response = Response.redirect(to: "/login?next=" + (path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            let nextPath = path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
+            var response = Response.redirect(to: "/login?next=" + nextPath)
             if let fresh { response.setCookie(cookie(fresh)) }
             return response
         }
@@ -60,9 +64,11 @@ struct DashboardAuthMiddleware: RouterMiddleware {
                 sent = FormFields(String(buffer: body))["_csrf"]
                 request.body = .init(buffer: body)
             }
-            guard let sent, DashboardCredentials.constantTimeEqual(Array(sent.utf8), Array(context.identity.csrfToken!.utf8))
+            guard let sent,
+                  DashboardCredentials.constantTimeEqual(Array(sent.utf8), Array(context.identity.csrfToken!.utf8))
             else {
-                throw DashboardError(.forbidden, "csrf", "this request lacks the page's CSRF token; reload the page and try again")
+                throw DashboardError(.forbidden, "csrf",
+                                     "this request lacks the page's CSRF token; reload the page and try again")
             }
         }
         var response = try await next(request, context)
@@ -72,7 +78,8 @@ struct DashboardAuthMiddleware: RouterMiddleware {
 
     func cookie(_ s: DashboardSession) -> Cookie {
         Cookie(name: DashboardSession.cookieName, value: s.cookieValue(key: credentials.sessionKey),
-               maxAge: Int(DashboardSession.lifetime), path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict)
+               maxAge: Int(DashboardSession.lifetime), path: "/", secure: secureCookies, httpOnly: true,
+               sameSite: .strict)
     }
 }
 

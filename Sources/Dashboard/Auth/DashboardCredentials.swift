@@ -26,14 +26,18 @@ public struct DashboardCredentials: Sendable {
             (.admin, false, adminPassword), (.admin, true, adminToken), (.viewer, false, viewerPassword),
             (.viewer, true, viewerToken),
         ]
-        let configured = given.compactMap { role, isToken, secret in secret.flatMap { $0.isEmpty ? nil : (role, isToken, $0) } }
+        let configured = given.compactMap { role, isToken, secret in
+            secret.flatMap { $0.isEmpty ? nil : (role, isToken, $0) }
+        }
         if configured.isEmpty {
             saltBytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
             sessionKeyBytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         } else {
             // A fixed derivation, so that the same secrets give the same session key after a restart.
             var h = SHA256()
-            for (role, isToken, secret) in configured { h.update(data: Data("\(role.rawValue)|\(isToken)|\(secret)|".utf8)) }
+            for (role, isToken, secret) in configured {
+                h.update(data: Data("\(role.rawValue)|\(isToken)|\(secret)|".utf8))
+            }
             let seed = SymmetricKey(data: Data(h.finalize()))
             saltBytes = Array(HMAC<SHA256>.authenticationCode(for: Data("closebell salt".utf8), using: seed))
             sessionKeyBytes = Array(HMAC<SHA256>.authenticationCode(for: Data("closebell session".utf8), using: seed))

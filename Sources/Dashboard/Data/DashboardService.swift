@@ -94,7 +94,8 @@ public struct DashboardService: Sendable {
     public func retry(_ id: Int64) async throws -> RunSummary {
         let before = try await run(id)
         guard before.status.isFinished else {
-            throw DashboardError(.conflict, "unfinished", "run \(id) is \(before.status); only a finished run can be retried")
+            throw DashboardError(.conflict, "unfinished",
+                                 "run \(id) is \(before.status); only a finished run can be retried")
         }
         guard before.failed > 0 || before.status == .cancelled || before.status == .failed else {
             throw DashboardError(.conflict, "nothing_to_retry", "run \(id) has no failed or unprocessed symbols")
@@ -146,10 +147,12 @@ public struct DashboardService: Sendable {
         switch stats {
         case .success(let s):
             return QueuesView(queues: s.map {
-                QueueStatsRow(name: $0.name, ready: $0.ready, unacked: $0.unacked, consumers: $0.consumers, deadLetter: $0.name == dead)
+                QueueStatsRow(name: $0.name, ready: $0.ready, unacked: $0.unacked, consumers: $0.consumers,
+                              deadLetter: $0.name == dead)
             }, brokerError: nil, workers: workers, windowMinutes: minutes)
         case .failure(let e):
-            return QueuesView(queues: [], brokerError: "broker unreachable: \(e)", workers: workers, windowMinutes: minutes)
+            return QueuesView(queues: [], brokerError: "broker unreachable: \(e)", workers: workers,
+                              windowMinutes: minutes)
         }
     }
 
@@ -160,7 +163,9 @@ public struct DashboardService: Sendable {
             let store = OutcomeStore(db: c)
             let latest = try c.query("SELECT max(as_of_date)::text FROM accuracy_daily").scalar.flatMap(Day.init(iso:))
             let from = (latest ?? Day(daysSinceEpoch: Int32(Date().timeIntervalSince1970 / 86_400))).adding(days: -span)
-            let series = Dictionary(grouping: try store.rollingHistory(from: from)) { "\($0.modelKind)|\($0.modelHash)" }
+            let series = Dictionary(grouping: try store.rollingHistory(from: from)) {
+                "\($0.modelKind)|\($0.modelHash)"
+            }
             let models = series.keys.sorted().map { key in
                 let s = series[key]!
                 return AccuracyView.Model(modelKind: s[0].modelKind, modelHash: s[0].modelHash, series: s)
@@ -171,7 +176,8 @@ public struct DashboardService: Sendable {
 
     /// Writes an export to a temporary file; the caller streams and removes it.
     public func export(_ e: PredictionExport, format: ExportFormat) async throws -> String {
-        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("closebell-export-\(UUID().uuidString).\(format.rawValue)")
+        let name = "closebell-export-\(UUID().uuidString).\(format.rawValue)"
+        let path = (NSTemporaryDirectory() as NSString).appendingPathComponent(name)
         _ = try await db.read { try e.write($0, format: format, to: path) }
         return path
     }

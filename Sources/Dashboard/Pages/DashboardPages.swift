@@ -31,7 +31,8 @@ struct DashboardPages {
             let next = OperationPages.safeNext(form["next"])
             guard let role = credentials.role(password: form["password"] ?? "") else {
                 try await Task.sleep(for: .milliseconds(500))  // slows guessing
-                return operations.login(context.identity, next: next, error: "That password is not right.", status: .unauthorized)
+                return operations.login(context.identity, next: next, error: "That password is not right.",
+                                        status: .unauthorized)
             }
             var response = Response.redirect(to: next, type: .normal)
             response.setCookie(cookies.cookie(DashboardSession(role: role)))  // a new id: no session fixation

@@ -52,7 +52,8 @@ enum HTML {
         }.joined()
         var who = ""
         if let role = identity.role, identity.signedIn, let csrf = identity.csrfToken {
-            who = "<form method=\"post\" action=\"/logout\" class=\"who\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
+            who = "<form method=\"post\" action=\"/logout\" class=\"who\">"
+                + "<input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
                 + "<span>\(role.rawValue)</span><button class=\"link\">Sign out</button></form>"
         }
         let html = """
@@ -71,7 +72,8 @@ enum HTML {
         var h = HTTPFields()
         h[.contentType] = "text/html; charset=utf-8"
         h[.cacheControl] = "no-store"
-        h[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
+        let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
+        h[HTTPField.Name("Content-Security-Policy")!] = csp
         h[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
@@ -84,7 +86,8 @@ enum HTML {
     /// A table inside a horizontally scrolling box (phones).
     static func table(_ headers: [String], _ rows: [String], id: String? = nil, empty: String) -> String {
         let head = headers.map { "<th>\($0)</th>" }.joined()
-        let body = rows.isEmpty ? "<tr><td colspan=\"\(headers.count)\" class=\"empty\">\(escape(empty))</td></tr>" : rows.joined()
+        let body = rows.isEmpty
+            ? "<tr><td colspan=\"\(headers.count)\" class=\"empty\">\(escape(empty))</td></tr>" : rows.joined()
         return "<div class=\"scroll\"><table\(id.map { " id=\"\($0)\"" } ?? "")><thead><tr>\(head)</tr></thead>"
             + "<tbody>\(body)</tbody></table></div>"
     }

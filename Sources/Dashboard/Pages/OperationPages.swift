@@ -10,8 +10,11 @@ struct OperationPages {
         let note = identity.role?.mayOperate == true ? ""
             : HTML.message("The viewer role can look and export; launching needs the admin role.", kind: "note")
         // The latest trading day with data: what an operator launches most.
-        let latest = (try? await service.db.read { try $0.query("SELECT max(trading_date)::text FROM ohlcv").scalar }) ?? nil
+        let latest = (try? await service.db.read {
+            try $0.query("SELECT max(trading_date)::text FROM ohlcv").scalar
+        }) ?? nil
         let today = latest ?? String(Date().description.prefix(10))
+        let models = HTML.escape(service.options.defaultModels)
         let body = note + """
             <form id="launch" class="card"><fieldset class="row" \(disabled)>
             <label><span><input type="radio" name="mode" value="date" checked> One date</span></label>
@@ -19,14 +22,21 @@ struct OperationPages {
             <label class="when-date">Date<input type="date" name="date" value="\(today)"\(disabled)></label>
             <div class="row when-range"><label>From<input type="date" name="from"\(disabled)></label>
             <label>To<input type="date" name="to"\(disabled)></label></div>
-            <label>Symbols (empty: all; or a list, comma- or space-separated)<textarea name="symbols"\(disabled)></textarea></label>
-            <label><span><input type="checkbox" name="only_unpredicted" value="1"\(disabled)> Only symbols without a prediction yet</span></label>
-            <div class="row"><label>Chunk size (empty: chosen for the run)<input type="number" name="chunk_size" min="0" max="100000"\(disabled)></label>
-            <label>Priority<select name="priority"\(disabled)><option>normal</option><option>high</option></select></label></div>
-            <label>Model store (as the workers see it)<input type="text" name="models" value="\(HTML.escape(service.options.defaultModels))"\(disabled)></label>
+            <label>Symbols (empty: all; or a list, comma- or space-separated)\
+            <textarea name="symbols"\(disabled)></textarea></label>
+            <label><span>\
+            <input type="checkbox" name="only_unpredicted" value="1"\(disabled)> Only symbols without a prediction yet\
+            </span></label>
+            <div class="row"><label>Chunk size (empty: chosen for the run)\
+            <input type="number" name="chunk_size" min="0" max="100000"\(disabled)></label>
+            <label>Priority<select name="priority"\(disabled)>\
+            <option>normal</option><option>high</option></select></label></div>
+            <label>Model store (as the workers see it)\
+            <input type="text" name="models" value="\(models)"\(disabled)></label>
             <p id="launch-error" class="msg error hidden" role="alert"></p>
             <div><button type="submit"\(disabled)>Start</button></div>
-            <p class="legend">Starts <code>coordinator run</code> (or <code>backfill</code>) as its own process, as cron does:
+            <p class="legend">Starts <code>\
+            coordinator run</code> (or <code>backfill</code>) as its own process, as cron does:
             the same lock, exit code and per-run log. It keeps going if the dashboard stops.</p></form>
             """
         return HTML.page("Launch", path: "/launch", identity: identity, body: body)
@@ -54,29 +64,36 @@ struct OperationPages {
             <form class="card" method="get" action="/api/v1/export" id="export">
             <div class="row"><label>From<input type="date" name="from" required></label>
             <label>To<input type="date" name="to" required></label>
-            <label>Format<select name="format"><option value="csv">CSV</option><option value="parquet">Parquet</option></select></label></div>
+            <label>Format<select name="format">\
+            <option value="csv">CSV</option><option value="parquet">Parquet</option></select></label></div>
             <label>Symbols (empty: all)<input type="text" name="symbols"></label>
             <div><button type="submit">Download</button></div>
-            <p class="legend">Columns: market, symbol, as-of and target date, predicted return, model, run. CSV follows RFC 4180;
+            <p class="legend">\
+            Columns: market, symbol, as-of and target date, predicted return, model, run. CSV follows RFC 4180;
             Parquet opens in pandas, pyarrow, DuckDB and Spark.</p></form>
             """
         return HTML.page("Export", path: "/export", identity: identity, body: body)
     }
 
-    func login(_ identity: DashboardIdentity, next: String, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+    func login(_ identity: DashboardIdentity, next: String, error: String? = nil,
+               status: HTTPResponse.Status = .ok) -> Response {
         let body = (error.map { HTML.message($0) } ?? "") + """
             <form class="card" method="post" action="/login">
             <input type="hidden" name="_csrf" value="\(identity.csrfToken ?? "")">
             <input type="hidden" name="next" value="\(HTML.escape(next))">
-            <label>Password<input type="password" name="password" autocomplete="current-password" required autofocus></label>
+            <label>Password\
+            <input type="password" name="password" autocomplete="current-password" required autofocus></label>
             <div><button type="submit">Sign in</button></div></form>
             """
-        return HTML.page("Sign in", path: "/login", identity: DashboardIdentity(csrfToken: identity.csrfToken), status: status, body: body)
+        return HTML.page("Sign in", path: "/login", identity: DashboardIdentity(csrfToken: identity.csrfToken),
+                         status: status, body: body)
     }
 
     /// Where to go after signing in: a local path only (never another site).
     static func safeNext(_ raw: String?) -> String {
-        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), raw.count < 512 else { return "/" }
+        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), raw.count < 512 else {
+            return "/"
+        }
         return raw
     }
 }
