@@ -47,15 +47,15 @@ func absolutePath(_ path: String) -> String {
         .standardizedFileURL.path
 }
 
-/// The market a command works on: the flag or setting, else the only market with data, else nepse.
-func chooseMarket(_ flag: String?, databaseURL: String) -> String {
-    if let flag { return flag }
-    let markets = (try? { () throws -> [String] in
-        let c = try PGConnection(databaseURL)
-        defer { c.close() }
-        return try MarketStore(db: c).markets()  // no schema yet: no market yet
-    }()) ?? []
-    if markets.count == 1 { return markets[0] }
-    if markets.count > 1 { fail("several markets have data (\(markets.joined(separator: ", "))): choose one with --market", code: 64) }
-    return "nepse"
+/// The market to run: the flag's, else the only one with data (`nepse` when there is none yet).
+/// The connection it opened to look is handed to the run (its lock connection).
+func chooseMarket(_ flag: String?, databaseURL: String) -> (market: String, handOff: PGConnectionHandOff?) {
+    if let flag { return (flag, nil) }
+    guard let c = try? PGConnection(databaseURL) else { return ("nepse", nil) }
+    let markets = (try? MarketStore(db: c).markets()) ?? []  // no schema yet: no market yet
+    if markets.count > 1 {
+        c.close()
+        fail("several markets have data (\(markets.joined(separator: ", "))): choose one with --market", code: 64)
+    }
+    return (markets.first ?? "nepse", PGConnectionHandOff(c))
 }

@@ -31,7 +31,8 @@ struct RunSettingsOptions: ParsableArguments {
         let giveUp = brokerTimeout ?? s.brokerTimeoutSeconds
         guard giveUp.isFinite, giveUp > 0 else { fail("--broker-timeout \(giveUp): must be more than 0", code: 64) }
         let databaseURL = db.url
-        var request = RunRequest(market: chooseMarket(market ?? (s.market.isEmpty ? nil : s.market), databaseURL: databaseURL),
+        let chosen = chooseMarket(market ?? (s.market.isEmpty ? nil : s.market), databaseURL: databaseURL)
+        var request = RunRequest(market: chosen.market,
                                  asOf: day, modelStore: absolutePath(models ?? s.models))
         request.tradingWeekdays = s.tradingWeekdays
         request.chunkSize = chunkSize ?? s.chunkSize
@@ -47,6 +48,7 @@ struct RunSettingsOptions: ParsableArguments {
         o.brokerGiveUpSeconds = giveUp
         o.followUp = AppConfiguration.followUp
         o.runIdFile = runIdFile
+        o.connectionHandOff = chosen.handOff
         return o
     }
 }

@@ -21,10 +21,15 @@ public struct OutcomeFollowUp: Sendable {
 
     /// After a run ends (any status): its notice, then its days' accuracy and the check.
     public func runFinished(_ r: RunRecord, seconds: Double?, db: PGConnection) {
-        defer { checkAccuracy(db) }
         defer {
             do {
-                try OutcomeStore(db: db).refreshAccuracy(market: r.market, from: r.firstDay ?? r.asOf, to: r.asOf)
+                // A run on the newest day has no outcomes yet: its accuracy, and so the alerts,
+                // change only once the next day's data arrives (the ingest refreshes them then).
+                let store = OutcomeStore(db: db)
+                if try store.hasDataAfter(market: r.market, day: r.firstDay ?? r.asOf) {
+                    try store.refreshAccuracy(market: r.market, from: r.firstDay ?? r.asOf, to: r.asOf)
+                    checkAccuracy(db)
+                }
             } catch {
                 logger.warning("could not bring accuracy up to date", metadata: ["run": "\(r.id)", "error": "\(error)"])
             }

@@ -81,16 +81,27 @@ public final class RunCoordinator: @unchecked Sendable {
     public func run() throws -> (RunExit, RunRecord?) {
         let started = Date()
         try request.validate()
-        // 1. The date's lock, on its own connection, held until we return.
-        let lock = try PGConnection(options.databaseURL)
-        try Migrator.migrate(lock)
-        guard try NamedLock.tryHold(lockName, on: lock) else {
-            say("another coordinator is already running \(request.market) \(request.daysDescription); not starting a second one")
-            return (.locked, nil)
+        // 1. The date's lock, on its own connection, held until we return; the run's own
+        // connection opens beside it.
+        let url = options.databaseURL, log = logger
+        let opening = ThreadFuture { try ReconnectingPGConnection(url: url, logger: log) }
+        let lock: PGConnection
+        do {
+            lock = try options.connectionHandOff?.take() ?? PGConnection(url)
+            try Migrator.migrate(lock)
+            guard try NamedLock.tryHold(lockName, on: lock) else {
+                lock.close()
+                (try? opening.wait())?.close()
+                say("another coordinator is already running \(request.market) \(request.daysDescription); not starting a second one")
+                return (.locked, nil)
+            }
+        } catch {
+            (try? opening.wait())?.close()
+            throw error
         }
         lockConn = lock
         defer { lockConn?.close() }
-        let db = try ReconnectingPGConnection(url: options.databaseURL, logger: logger)
+        let db = try opening.wait()
         db.onReconnect = { [weak self] _ in try self?.retakeLock() }
         defer {
             db.close()
@@ -117,7 +128,7 @@ public final class RunCoordinator: @unchecked Sendable {
             + "(chunk size \(request.chunkSize), window \(window) rows, models \(request.modelStore))")
 
 
-        var lastTick = Date.distantPast
+        var lastTick = started  // the first progress line and timeout check come a second in
         var final: RunRecord?
         let processedAtStart = run0.processed
         databaseUp.store(true, ordering: .relaxed)
@@ -144,9 +155,10 @@ public final class RunCoordinator: @unchecked Sendable {
                 }
                 if try db.ledger({ try $0.openChunkCount(id) }) == 0 {
                     final = try db.ledger { try $0.finish(id) }
-                    // Late copies (duplicates, a timed-out attempt's result) already on their way
-                    // are taken and acknowledged now, not left in the queue for the next run.
-                    try drain(db, broker, timeout: .milliseconds(10))
+                    // Late copies (duplicates, a timed-out attempt's result) already delivered are
+                    // taken and acknowledged now; any still on their way, by the next run (results
+                    // are applied idempotently by whichever coordinator takes them).
+                    try drain(db, broker, timeout: .milliseconds(1))
                     break
                 }
             }

@@ -24,6 +24,9 @@ public struct RunOptions: Sendable {
     /// A file to write the run's id to once it is planned or resumed (the dashboard, which
     /// starts runs as child processes, waits for it). Default nil: none.
     public var runIdFile: String?
+    /// A connection the command already opened (to choose the market), which the first run
+    /// takes as its lock connection instead of opening another. Default nil.
+    public var connectionHandOff: PGConnectionHandOff?
 
     public init(request: RunRequest, databaseURL: String, amqpURL: AMQPURL, topology: ClosebellTopology) {
         self.request = request

@@ -53,6 +53,13 @@ public struct OutcomeStore {
                      [market, from.description, to.description]).scalar == "t"
     }
 
+    /// Whether a file of `market` for a day after `day` was ingested: without one, no prediction
+    /// made on `day` or before it can have an outcome yet (a daily run on the newest day).
+    public func hasDataAfter(market: String, day: Day) throws -> Bool {
+        try db.query("SELECT EXISTS (SELECT 1 FROM ingested_files WHERE market = $1 AND trading_date > $2)",
+                     [market, day.description]).scalar == "t"
+    }
+
     /// Sets `target_date` of `market`'s predictions made from `from` through `to` to the date of
     /// the symbol's next row, where one has arrived and differs from the calendar's guess (a
     /// holiday, a halt). Returns how many changed. The next row is found in key order.
