@@ -1,3 +1,4 @@
+import ClosebellCoordinator
 import ClosebellProtocol
 import Foundation
 
@@ -27,6 +28,9 @@ public struct DashboardOptions: Sendable {
     public var accuracyDays = 250
     /// Cookies only over HTTPS (behind a TLS-terminating proxy). Default false.
     public var secureCookies = false
+    /// When `/metrics` reports a model's accuracy as degraded. Default: the settings `alerts.*`
+    /// as the coordinator reads them (hit rate below 0.5, MAE above 1.5× its baseline).
+    public var alertPolicy = AlertPolicy()
 
     public init(databaseURL: String, amqpURL: AMQPURL, topology: ClosebellTopology, credentials: DashboardCredentials,
                 launcher: CoordinatorLauncher, logDirectory: String, defaultModels: String) {

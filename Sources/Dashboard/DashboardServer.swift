@@ -10,6 +10,17 @@ public enum DashboardServer {
         router.add(middleware: DashboardErrorMiddleware(logger: logger))
         router.add(middleware: DashboardAuthMiddleware(credentials: service.options.credentials,
                                                        secureCookies: service.options.secureCookies))
+        let metrics = DashboardMetrics(service: service, policy: service.options.alertPolicy)
+        router.get("metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            do {
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: try await metrics.render())))
+            } catch {
+                return Response(status: .serviceUnavailable, headers: headers,
+                                body: .init(byteBuffer: ByteBuffer(string: "# PostgreSQL unreachable: \(error)\n")))
+            }
+        }
         DashboardAPI(service: service).register(on: router)
         DashboardPages(service: service).register(on: router)
         return router

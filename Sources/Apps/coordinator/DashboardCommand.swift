@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClosebellCoordinator
 import ClosebellDashboard
 import ClosebellRuntime
 import ClosebellStorage
@@ -45,6 +46,7 @@ struct DashboardCommand: AsyncParsableCommand {
         options.port = port ?? s.dashboardPort
         options.managementURL = ProcessInfo.processInfo.environment["CLOSEBELL_MANAGEMENT_URL"]
         options.secureCookies = secureCookies
+        options.alertPolicy = AlertPolicy(hitRateBelow: s.alertHitRateBelow, maeMultiple: s.alertMAEMultiple)
         do { try options.validate() } catch { fail("\(error)", code: ExitCodes.config) }
         do {
             let c = try PGConnection(db.url)

@@ -1,3 +1,6 @@
+import ClosebellStorage
+import Foundation
+
 /// When a model's accuracy counts as degraded (SPEC §5), per deployment (settings `alerts.*`).
 public struct AlertPolicy: Sendable, Equatable {
     /// Alert when the rolling 20-trading-day direction hit rate falls below this. Default 0.5.
@@ -15,5 +18,20 @@ public struct AlertPolicy: Sendable, Equatable {
         self.maeMultiple = maeMultiple
         self.minimumDays = minimumDays
         self.minimumBaselineDays = minimumBaselineDays
+    }
+}
+
+extension AlertPolicy {
+    /// Why `a` is degraded under the policy (empty: it is not).
+    public func reasons(_ a: RollingAccuracy) -> [String] {
+        var why: [String] = []
+        if a.days20 >= minimumDays, let hit = a.hitRate20, hit < hitRateBelow {
+            why.append(String(format: "rolling 20-day hit rate %.3f is below %.3f", hit, hitRateBelow))
+        }
+        if a.baselineDays >= minimumBaselineDays, let base = a.baselineMAE120, base > 0, a.mae20 > maeMultiple * base {
+            why.append(String(format: "rolling 20-day MAE %.4f is above %.2f× the 120-day baseline %.4f", a.mae20,
+                              maeMultiple, base))
+        }
+        return why
     }
 }

@@ -19,18 +19,7 @@ public struct DegradationCheck {
     }
 
     /// Why `a` is degraded under the policy (empty: it is not).
-    public func reasons(_ a: RollingAccuracy) -> [String] {
-        var why: [String] = []
-        if a.days20 >= policy.minimumDays, let hit = a.hitRate20, hit < policy.hitRateBelow {
-            why.append(String(format: "rolling 20-day hit rate %.3f is below %.3f", hit, policy.hitRateBelow))
-        }
-        if a.baselineDays >= policy.minimumBaselineDays, let base = a.baselineMAE120, base > 0,
-           a.mae20 > policy.maeMultiple * base {
-            why.append(String(format: "rolling 20-day MAE %.4f is above %.2f× the 120-day baseline %.4f", a.mae20,
-                              policy.maeMultiple, base))
-        }
-        return why
-    }
+    public func reasons(_ a: RollingAccuracy) -> [String] { policy.reasons(a) }
 
     public func evaluate() throws -> [AlertRecord] {
         let store = OutcomeStore(db: db)

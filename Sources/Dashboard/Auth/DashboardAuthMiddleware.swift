@@ -16,7 +16,7 @@ struct DashboardAuthMiddleware: RouterMiddleware {
     let secureCookies: Bool
 
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
-    static let publicPaths: Set<String> = ["/login", "/healthz", "/api/v1/openapi.json"]
+    static let publicPaths: Set<String> = ["/login", "/healthz", "/metrics", "/api/v1/openapi.json"]
 
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -34,12 +34,31 @@ public enum MetricNames {
     // Accuracy, evaluated after each ingest and each run.
     /// Degradation alerts fired, by `model_kind`.
     public static let accuracyAlerts = "closebell_accuracy_alerts_total"
-    /// A model's rolling 20-trading-day direction hit rate, by `model_kind`.
+    /// A model's rolling 20-trading-day direction hit rate, by `model_kind` (the dashboard adds
+    /// `model_hash`).
     public static let modelHitRate = "closebell_model_rolling_hit_rate"
     /// A model's rolling 20-trading-day MAE (percentage points), by `model_kind`.
     public static let modelMAE = "closebell_model_rolling_mae"
 
-    // The broker, polled by the coordinator.
+    // The ledger, read by the dashboard at each scrape (it runs between cron's runs).
+    /// Runs queued or running.
+    public static let runsActive = "closebell_runs_active"
+    /// 1 for the status of the newest finished run of each `kind` (`daily`, `backfill`, `retry`),
+    /// 0 for the other finished statuses, by `kind` and `status`.
+    public static let latestRunStatus = "closebell_latest_run_status"
+    /// Failed symbols (entries, for a backfill) of the newest finished run, by `kind`.
+    public static let latestRunFailedSymbols = "closebell_latest_run_failed_symbols"
+    /// The newest finished run's id, by `kind`.
+    public static let latestRunId = "closebell_latest_run_id"
+    /// When the newest finished run ended (Unix seconds), by `kind`.
+    public static let latestRunFinished = "closebell_latest_run_finished_timestamp_seconds"
+    /// The newest as-of date a run completed, as Unix seconds at 00:00 UTC of it, by `market`.
+    public static let latestPredictedDate = "closebell_latest_predicted_date_timestamp_seconds"
+    /// 1 while a model's rolling accuracy is degraded under the alert policy, by `model_kind`
+    /// and `model_hash` (its first 12 hex digits; empty for per-symbol model stores).
+    public static let accuracyDegraded = "closebell_accuracy_degraded"
+
+    // The broker, polled by the coordinator (and by the dashboard at each scrape).
     /// Messages in a queue, by `queue` and `state`: `ready`, `unacked` (management API only).
     public static let queueMessages = "closebell_queue_messages"
     /// Consumers of a queue, by `queue`.

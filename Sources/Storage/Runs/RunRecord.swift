@@ -11,6 +11,13 @@ public enum RunStatus: String, Sendable, CaseIterable, CustomStringConvertible, 
     public var description: String { rawValue }
 }
 
+/// What a run was started as: cron's daily run, a backfill over a range, or a retry of a run's
+/// failed symbols.
+public enum RunKind: String, Sendable, CaseIterable, CustomStringConvertible, Codable {
+    case daily, backfill, retry
+    public var description: String { rawValue }
+}
+
 /// A chunk's status, as stored in `chunks.status`.
 public enum ChunkStatus: String, Sendable, CaseIterable, CustomStringConvertible, Codable {
     case pending, published, done, failed, cancelled
@@ -48,11 +55,17 @@ public struct RunRecord: Sendable, Equatable {
 
     public var isFinished: Bool { status.isFinished }
 
+    /// A retry (it has a parent run), a backfill (a range), or a daily run.
+    public var kind: RunKind { parentRunId != nil ? .retry : firstDay != nil ? .backfill : .daily }
+
     static let columns = """
         run_id, market, as_of_date, status, progress, message, total_symbols, processed, succeeded, failed, retried,
         started_at, finished_at, error, config::text, parent_run_id, skipped, first_date,
         extract(epoch FROM coalesce(finished_at, now()) - started_at)::float8
         """
+
+    /// How many columns ``columns`` selects (a query may add its own after them).
+    static let columnCount = 19
 
     init(row r: PGRow) throws {
         id = try r.int64(0)
