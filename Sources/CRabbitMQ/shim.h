@@ -5,6 +5,7 @@
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
+#include <amqp_ssl_socket.h>
 #include <sys/time.h>
 
 // amqp_login is C-variadic, which Swift cannot call: fixed-arity wrapper for PLAIN auth.

@@ -49,15 +49,16 @@ public final class AMQPConnection {
     public init(url: AMQPURL, heartbeatSeconds: Int = 30, connectTimeoutSeconds: Int = 5, name: String = "closebell") throws {
         self.url = url
         guard let st = amqp_new_connection() else { throw AMQPError(.library, "cannot allocate connection") }
-        guard let socket = amqp_tcp_socket_new(st) else {
+        let socket: OpaquePointer
+        do { socket = try Self.socket(st, url) } catch {
             amqp_destroy_connection(st)
-            throw AMQPError(.library, "cannot allocate socket")
+            throw error
         }
         var tv = timeval(tv_sec: connectTimeoutSeconds, tv_usec: 0)
         let rc = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &tv)
         if rc != AMQP_STATUS_OK.rawValue {
             amqp_destroy_connection(st)
-            throw AMQPError(.connection, "cannot connect to broker at \(url.host):\(url.port): \(String(cString: amqp_error_string2(rc)))")
+            throw Self.openError(rc, url)
         }
         var rpcTimeout = timeval(tv_sec: 30, tv_usec: 0)
         amqp_set_rpc_timeout(st, &rpcTimeout)

@@ -17,6 +17,9 @@ public struct AMQPError: Error, CustomStringConvertible, Sendable {
         case nacked
         /// A mandatory message could not be routed to any queue.
         case unroutable
+        /// TLS: the broker's certificate was refused (wrong host name, unknown CA); retrying
+        /// cannot help, so this is not a connection loss.
+        case tlsRefused
         /// A wait ran past its deadline.
         case timeout
         /// Any other rabbitmq-c error.

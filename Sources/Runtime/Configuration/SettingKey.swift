@@ -35,7 +35,7 @@ public enum SettingKeys {
     public static let databaseURL = SettingKey("database.url", .string, "", secret: true,
                                                "PostgreSQL URL; empty: libpq's PG* variables")
     public static let amqpURL = SettingKey("amqp.url", .string, "amqp://guest:guest@127.0.0.1:5672/%2F", secret: true,
-                                           "RabbitMQ URL")
+                                           "RabbitMQ URL (amqps:// for TLS, ?cacertfile=)")
     public static let topologyPrefix = SettingKey("topology.prefix", .string, "closebell", "name prefix of exchanges and queues")
     public static let deliveryLimit = SettingKey("delivery.limit", .int, "5", "redeliveries before the broker dead-letters a chunk")
     public static let models = SettingKey("models", .string, "models", "model store folder, as the workers see it")
