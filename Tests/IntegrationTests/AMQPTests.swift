@@ -148,4 +148,29 @@ struct AMQPTests {
         #expect(conn?.kind == .connection)
         #expect(conn?.message.contains("127.0.0.1:1") == true)
     }
+
+    @Test("a cluster's node list: parsed and checked; a connection skips dead nodes for a live one")
+    func nodeList() throws {
+        let u = try AMQPURL("amqp://u:p%40ss@h1:5700,h2,h3:5702/v?heartbeat=10")
+        #expect(u.nodes.map(\.description) == ["h1:5700", "h2:5700", "h3:5702"] && u.password == "p@ss" && u.vhost == "v")
+        #expect(u.description == "amqp://u:***@h1:5700,h2:5700,h3:5702/v")
+        #expect(try AMQPURL("amqps://u:p@a,b/%2F").nodes.map(\.port) == [5671, 5671])
+        for bad in ["amqp://u:p@h1,,h2/", "amqp://u:p@h1,h2:x/", "amqp://u:p@h1,h2:99999/", "amqp://u:p@h1,[::1]:5/"] {
+            let e = #expect(throws: AMQPError.self) { try AMQPURL(bad) }
+            #expect(e?.message.contains(":p@") == false, "\(bad)")
+        }
+        // Two dead nodes and the live one, in every order: always connected to the live one.
+        let live = TestServers.amqpURL
+        let list = "amqp://\(live.user):\(live.password)@127.0.0.1:1,\(live.host):\(live.port),127.0.0.1:2/%2F"
+        for _ in 0..<4 {
+            let c = try AMQPConnection(url: try AMQPURL(list), connectTimeoutSeconds: 2)
+            #expect(c.node.port == live.port)
+            c.close()
+        }
+        let none = #expect(throws: AMQPError.self) {
+            try AMQPConnection(url: try AMQPURL("amqp://u:p@127.0.0.1:1,127.0.0.1:2/%2F"), connectTimeoutSeconds: 2)
+        }
+        #expect(none?.kind == .connection && none?.message.contains("no broker node answered") == true
+                && none?.message.contains("127.0.0.1:2") == true)
+    }
 }

@@ -20,7 +20,7 @@ extension AMQPConnection {
         if rc == AMQP_STATUS_TIMEOUT.rawValue { return }
         if rc != AMQP_STATUS_OK.rawValue {
             markBroken()
-            throw AMQPError(.connection, "connection to \(url.host):\(url.port) lost: \(String(cString: amqp_error_string2(rc)))")
+            throw AMQPError(.connection, "connection to \(node) lost: \(String(cString: amqp_error_string2(rc)))")
         }
         defer { if let st = state { amqp_maybe_release_buffers(st) } }
         guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { return }

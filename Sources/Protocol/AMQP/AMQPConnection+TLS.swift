@@ -27,11 +27,11 @@ extension AMQPConnection {
     }
 
     /// Why opening the socket failed, in words an operator can act on.
-    static func openError(_ rc: Int32, _ url: AMQPURL) -> AMQPError {
-        let at = "broker at \(url.host):\(url.port)"
+    static func openError(_ rc: Int32, _ url: AMQPURL, _ node: AMQPURL.Node) -> AMQPError {
+        let at = "broker at \(node)"
         switch rc {
         case AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED.rawValue:
-            return AMQPError(.tlsRefused, "TLS to \(at) refused: its certificate does not name '\(url.host)' "
+            return AMQPError(.tlsRefused, "TLS to \(at) refused: its certificate does not name '\(node.host)' "
                              + "(connect by a name the certificate holds)")
         case AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue:
             return AMQPError(.tlsRefused, "TLS to \(at) refused: its certificate is not signed by a CA in "

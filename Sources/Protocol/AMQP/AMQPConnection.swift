@@ -45,34 +45,61 @@ public final class AMQPConnection {
     /// there (404 on a missing queue) never closes a consuming or publishing channel.
     public static let controlChannel: UInt16 = 1
 
-    /// Opens a connection and logs in. Throws ``AMQPError`` with a one-line reason on failure.
+    /// The node this connection went to (one of `url.nodes`).
+    public private(set) var node: AMQPURL.Node
+
+    /// Opens a connection to one of the URL's nodes (a random one first, then the others in turn
+    /// while a node cannot be reached) and logs in. Throws ``AMQPError`` with a one-line reason.
     public init(url: AMQPURL, heartbeatSeconds: Int = 30, connectTimeoutSeconds: Int = 5, name: String = "closebell") throws {
         self.url = url
+        let first = url.nodes.count > 1 ? Int.random(in: 0..<url.nodes.count) : 0
+        node = url.nodes[first]
+        var failures: [AMQPError] = []
+        for k in 0..<url.nodes.count {
+            let n = url.nodes[(first + k) % url.nodes.count]
+            do {
+                state = try Self.open(url, n, heartbeatSeconds: heartbeatSeconds, timeoutSeconds: connectTimeoutSeconds)
+                node = n
+                break
+            } catch let e as AMQPError where e.kind == .connection {
+                failures.append(e)
+            }
+        }
+        guard state != nil else {
+            throw failures.count == 1 ? failures[0]
+                : AMQPError(.connection, "no broker node answered: " + failures.map(\.message).joined(separator: "; "))
+        }
+        try openChannel(AMQPConnection.controlChannel)
+    }
+
+    /// A logged-in connection to one node.
+    static func open(_ url: AMQPURL, _ node: AMQPURL.Node, heartbeatSeconds: Int,
+                     timeoutSeconds: Int) throws -> amqp_connection_state_t {
         guard let st = amqp_new_connection() else { throw AMQPError(.library, "cannot allocate connection") }
         let socket: OpaquePointer
         do { socket = try Self.socket(st, url) } catch {
             amqp_destroy_connection(st)
             throw error
         }
-        var tv = timeval(tv_sec: connectTimeoutSeconds, tv_usec: 0)
-        let rc = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &tv)
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        let rc = amqp_socket_open_noblock(socket, node.host, Int32(node.port), &tv)
         if rc != AMQP_STATUS_OK.rawValue {
             amqp_destroy_connection(st)
-            throw Self.openError(rc, url)
+            throw Self.openError(rc, url, node)
         }
         var rpcTimeout = timeval(tv_sec: 30, tv_usec: 0)
         amqp_set_rpc_timeout(st, &rpcTimeout)
         let reply = closebell_amqp_login_plain(st, url.vhost, 0, 131_072, Int32(heartbeatSeconds), url.user, url.password)
         if reply.reply_type != AMQP_RESPONSE_NORMAL {
-            let err = AMQPConnection.describe(reply, context: "login to \(url) failed")
+            let err = AMQPConnection.describe(reply, context: "login to \(url) at \(node) failed")
             amqp_destroy_connection(st)
             if reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION, reply.library_error == AMQP_STATUS_CONNECTION_CLOSED.rawValue {
-                throw AMQPError(.connection, "login to \(url) refused: wrong user or password, or no access to vhost '\(url.vhost)'")
+                throw AMQPError(.connection, "login to \(url) at \(node) refused: wrong user or password, "
+                                + "or no access to vhost '\(url.vhost)'")
             }
             throw err
         }
-        state = st
-        try openChannel(AMQPConnection.controlChannel)
+        return st
     }
 
     deinit { close() }
@@ -89,7 +116,7 @@ public final class AMQPConnection {
     }
 
     func live() throws -> amqp_connection_state_t {
-        guard let st = state else { throw AMQPError(.connection, "connection to \(url.host):\(url.port) is closed") }
+        guard let st = state else { throw AMQPError(.connection, "connection to \(node) is closed") }
         return st
     }
 
