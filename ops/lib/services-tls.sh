@@ -25,7 +25,7 @@ make_tls() {
 # Lines for rabbitmq.conf: the TLS listener beside the plain one.
 rabbit_tls_conf() {
   cat <<CONF
-listeners.ssl.default = 127.0.0.1:$AMQPS_PORT
+listeners.ssl.default = 127.0.0.1:${N_AMQPS:-$AMQPS_PORT}
 ssl_options.cacertfile = $DIR/tls/ca.pem
 ssl_options.certfile = $DIR/tls/server.pem
 ssl_options.keyfile = $DIR/tls/server.key
@@ -47,6 +47,9 @@ CONF
 tls_urls() {
   local ca="$DIR/tls/ca.pem"
   echo "export CLOSEBELL_TLS_CA_FILE=$ca"
-  echo "export CLOSEBELL_AMQPS_URL='amqps://$MQ_USER:$MQ_PASS@localhost:$AMQPS_PORT/%2F?cacertfile=$ca'"
+  local i hosts=""
+  for i in $(seq 0 $((RABBIT_NODES - 1))); do select_node "$i"; hosts="$hosts${hosts:+,}localhost:$N_AMQPS"; done
+  select_node 0
+  echo "export CLOSEBELL_AMQPS_URL='amqps://$MQ_USER:$MQ_PASS@$hosts/%2F?cacertfile=$ca'"
   echo "export CLOSEBELL_TLS_DATABASE_URL='postgresql://$DB_USER:$DB_PASS@localhost:$PG_PORT/$DB_NAME?sslmode=verify-full&sslrootcert=$ca'"
 }
