@@ -153,4 +153,43 @@ struct AccuracyTests {
         let (bad2, said2) = try c.coordinatorOutput(["accuracy", "--format", "parquet"])
         #expect(bad2 != 0 && said2.contains("--format must be table, csv or json"))
     }
+
+    @Test("new daily files settle the days before them: target dates as the next row, accuracy as a full recompute, halts included")
+    func dailyFilesSettle() throws {
+        let c = try Cluster(symbols: 20, days: 60)
+        let days = try c.db().query("SELECT DISTINCT trading_date::text FROM ohlcv ORDER BY 1 DESC LIMIT 4").rows.map { $0[0]! }
+        let file = { (d: String) in c.dir + "/data/nepse_\(d.replacingOccurrences(of: "-", with: "")).csv" }
+        // The last two days had not arrived yet; on the first of them one symbol is halted.
+        let db = try c.db()
+        defer { db.close() }
+        try db.execute("DELETE FROM ohlcv WHERE trading_date >= '\(days[1])'")
+        try db.execute("DELETE FROM ingested_files WHERE trading_date >= '\(days[1])'")
+        var lines = try String(contentsOfFile: file(days[1]), encoding: .utf8).split(separator: "\n").map(String.init)
+        let halted = String(lines.remove(at: 1).split(separator: ",")[1])
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file(days[1]), atomically: true, encoding: .utf8)
+        try c.startWorkers(2)
+        defer { c.stopWorkers() }
+        for d in [days[3], days[2]] { #expect(try c.coordinator(["run", "--date", d]) == 0) }
+        for d in [days[1], days[0]] {
+            let (code, said) = try c.coordinatorOutput(["ingest", file(d)])
+            #expect(code == 0 && said.contains("loaded"), "\(said)")
+        }
+        // Every prediction's target is its symbol's next row wherever that has arrived.
+        #expect(try db.query("""
+            SELECT count(*) FROM predictions p WHERE p.target_date <> coalesce((SELECT min(o.trading_date) FROM ohlcv o
+              WHERE o.market = p.market AND o.symbol = p.symbol AND o.trading_date > p.as_of_date), p.target_date)
+            """).scalar == "0")
+        #expect(try db.query("SELECT target_date::text FROM predictions WHERE symbol = $1 AND as_of_date = $2",
+                             [halted, days[2]]).scalar == days[0])
+        // What the ingests left in accuracy_daily equals recomputing it from scratch.
+        let read = { try db.query("SELECT * FROM accuracy_daily ORDER BY 1, 2, 3, 4").rows.map { $0.map { $0 ?? "" } } }
+        let incremental = try read()
+        #expect(incremental.count >= 2)
+        try OutcomeStore(db: db).refreshAccuracy(market: "nepse", from: Day(iso: days[3])!, to: Day(iso: days[0])!)
+        // Equal but for the order of summation (sums of doubles: the last bit may differ).
+        let full = try read()
+        #expect(full.count == incremental.count && zip(full, incremental).allSatisfy { a, b in
+            zip(a, b).allSatisfy { x, y in x == y || Self.close(Double(x) ?? .nan, Double(y) ?? .nan) }
+        }, "\(incremental)\n\(full)")
+    }
 }

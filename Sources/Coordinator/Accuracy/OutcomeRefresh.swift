@@ -25,10 +25,11 @@ public struct OutcomeRefresh {
     /// may wait for those days, their target dates are corrected and the accuracy of the as-of
     /// days concerned recomputed; then degradation is checked.
     public func afterIngest(_ reports: [IngestReport]) {
-        var byMarket: [String: Set<Day>] = [:]
+        var byMarket: [String: Set<Day>] = [:], replacing: Set<String> = []
         for r in reports where r.outcome == .loaded || r.outcome == .replaced {
             guard let n = DailyFileName(r.file) else { continue }
             byMarket[n.market, default: []].insert(n.day)
+            if r.outcome == .replaced { replacing.insert(n.market) }
         }
         let store = OutcomeStore(db: db)
         var touched = false
@@ -37,6 +38,15 @@ public struct OutcomeRefresh {
             do {
                 guard try store.hasPredictions(market: market, from: lo, to: hi) else { continue }
                 touched = true
+                if days.count <= Self.fewDays && !replacing.contains(market) {
+                    // The daily file: only its symbols' previous days change, found from its rows.
+                    let (changed, asOf) = try store.settleNewDays(market: market, days: Array(days))
+                    if changed > 0 {
+                        logger.info("target dates corrected to the days that came", metadata: ["predictions": "\(changed)"])
+                    }
+                    try store.refreshAccuracy(market: market, days: Array(Set(asOf).union(days)).sorted())
+                    continue
+                }
                 let changed = try store.correctTargetDates(market: market, from: lo, to: hi)
                 if changed > 0 {
                     logger.info("target dates corrected to the days that came", metadata: ["predictions": "\(changed)"])
