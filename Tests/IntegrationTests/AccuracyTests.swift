@@ -192,4 +192,26 @@ struct AccuracyTests {
             zip(a, b).allSatisfy { x, y in x == y || Self.close(Double(x) ?? .nan, Double(y) ?? .nan) }
         }, "\(incremental)\n\(full)")
     }
+
+    @Test("a range's accuracy summed in two halves on two connections equals one query's, halts included")
+    func splitRefreshEqualsOneQuery() throws {
+        let (c, _, _) = try preparedCluster()
+        let db = try c.db(), helper = try c.db()
+        defer { db.close(); helper.close() }
+        let range = try db.query("SELECT min(as_of_date)::text, max(as_of_date)::text FROM predictions").rows[0]
+        let (from, to) = (Day(iso: range[0]!)!, Day(iso: range[1]!)!)
+        let store = OutcomeStore(db: db)
+        let read = { try db.query("SELECT * FROM accuracy_daily ORDER BY 1, 2, 3, 4").rows.map { $0.map { $0 ?? "" } } }
+        try store.refreshAccuracy(market: "nepse", from: from, to: to)
+        let one = try read()
+        let written = try store.refreshAccuracy(market: "nepse", from: from, to: to, alongside: helper)
+        let two = try read()
+        #expect(one.count >= 20 && written == one.count && two.count == one.count)
+        #expect(zip(one, two).allSatisfy { a, b in
+            zip(a, b).allSatisfy { x, y in x == y || Self.close(Double(x) ?? .nan, Double(y) ?? .nan) }
+        }, "\(one)\n\(two)")
+        // Every prediction with an outcome counted once: as many as the view has.
+        #expect(try db.query("SELECT sum(n) FROM accuracy_daily").scalar
+                == db.query("SELECT count(*) FROM prediction_outcomes").scalar)
+    }
 }

@@ -19,15 +19,20 @@ public struct OutcomeFollowUp: Sendable {
         self.logger = logger
     }
 
-    /// After a run ends (any status): its notice, then its days' accuracy and the check.
-    public func runFinished(_ r: RunRecord, seconds: Double?, db: PGConnection) {
+    /// After a run ends (any status): its notice, then its days' accuracy and the check. With an
+    /// idle `helper` connection, a range's accuracy is summed in two halves at once (a backfill's).
+    public func runFinished(_ r: RunRecord, seconds: Double?, db: PGConnection, helper: PGConnection? = nil) {
         defer {
             do {
                 // A run on the newest day has no outcomes yet: its accuracy, and so the alerts,
                 // change only once the next day's data arrives (the ingest refreshes them then).
                 let store = OutcomeStore(db: db)
                 if try store.hasDataAfter(market: r.market, day: r.firstDay ?? r.asOf) {
-                    try store.refreshAccuracy(market: r.market, from: r.firstDay ?? r.asOf, to: r.asOf)
+                    if let helper, let first = r.firstDay, first < r.asOf {
+                        try store.refreshAccuracy(market: r.market, from: first, to: r.asOf, alongside: helper)
+                    } else {
+                        try store.refreshAccuracy(market: r.market, from: r.firstDay ?? r.asOf, to: r.asOf)
+                    }
                     checkAccuracy(db)
                 }
             } catch {

@@ -172,7 +172,9 @@ public final class RunCoordinator: @unchecked Sendable {
         reporter.summary(r, seconds: Date().timeIntervalSince(started), processedAtStart: processedAtStart)
         reportTimings(db, id)
         if let followUp = options.followUp, let conn = try? db.connection() {
-            followUp.runFinished(r, seconds: Date().timeIntervalSince(started), db: conn)
+            // The lock's connection is idle until we return: it sums half of a backfill's accuracy.
+            followUp.runFinished(r, seconds: Date().timeIntervalSince(started), db: conn,
+                                 helper: lockConn.flatMap { $0.isOpen ? $0 : nil })
         }
         return (RunExit(status: r.status), r)
     }

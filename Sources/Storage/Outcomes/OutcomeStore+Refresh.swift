@@ -11,30 +11,46 @@ extension OutcomeStore {
         guard let first else { return 0 }
         let dayList = days.map { PGArray.text($0.map(\.description)) }
         return try db.transaction {
-            try db.query("""
-                DELETE FROM accuracy_daily WHERE market = $1
-                  AND ($2::date[] IS NULL OR as_of_date = ANY($2::date[])) AND ($3::date IS NULL OR as_of_date >= $3)
-                  AND ($4::date IS NULL OR as_of_date <= $4)
-                """, [market, dayList, from?.description, to?.description])
+            try deleteAccuracy(market: market, days: dayList, from: from, to: to)
             return try db.query("""
                 INSERT INTO accuracy_daily (market, model_kind, model_hash, as_of_date, n, sum_abs, sum_sq, n_direction, hits)
-                SELECT $1, model_kind, model_hash, as_of_date, count(*), sum(err), sum(err * err),
-                       count(*) FILTER (WHERE realised <> 0),
-                       count(*) FILTER (WHERE realised <> 0 AND sign(predicted_return) = sign(realised))
-                FROM (
-                    SELECT p.model_kind, coalesce(p.model_hash, '') AS model_hash, p.as_of_date, p.predicted_return,
-                           r.realised, abs(p.predicted_return - r.realised) AS err
-                    FROM predictions p
-                    JOIN (SELECT symbol, trading_date, close, lead(close) OVER (PARTITION BY symbol ORDER BY trading_date) AS next
-                          FROM ohlcv WHERE market = $1 AND trading_date >= $5) o
-                      ON o.symbol = p.symbol AND o.trading_date = p.as_of_date
-                    CROSS JOIN LATERAL (SELECT (o.next / o.close - 1) * 100 AS realised) r
-                    WHERE p.market = $1 AND o.next IS NOT NULL
-                      AND ($2::date[] IS NULL OR p.as_of_date = ANY($2::date[])) AND ($3::date IS NULL OR p.as_of_date >= $3)
-                      AND ($4::date IS NULL OR p.as_of_date <= $4)) e
-                GROUP BY model_kind, model_hash, as_of_date
+                SELECT $1, s.* FROM (\(Self.dailySums(symbols: { _ in "true" }))) s
                 """, [market, dayList, from?.description, to?.description, first.description]).affected
         }
+    }
+
+    /// Removes `accuracy_daily`'s rows of the as-of days `days` (a text array, or nil for any),
+    /// restricted to `from` through `to` (either end open).
+    func deleteAccuracy(market: String, days: String?, from: Day?, to: Day?) throws {
+        try db.query("""
+            DELETE FROM accuracy_daily WHERE market = $1
+              AND ($2::date[] IS NULL OR as_of_date = ANY($2::date[])) AND ($3::date IS NULL OR as_of_date >= $3)
+              AND ($4::date IS NULL OR as_of_date <= $4)
+            """, [market, days, from?.description, to?.description])
+    }
+
+    /// The daily sums of `accuracy_daily` (model kind, hash, as-of date, n, sum of absolute and of
+    /// squared errors, predictions with a direction, hits): $1 market, $2 as-of days or NULL, $3 and
+    /// $4 the range (either NULL), $5 the first as-of day; `symbols` makes a further condition on a
+    /// symbol column (`p.symbol`, `symbol`), applied to both the predictions and the rows.
+    static func dailySums(symbols: (String) -> String) -> String {
+        """
+        SELECT model_kind, model_hash, as_of_date, count(*), sum(err), sum(err * err),
+               count(*) FILTER (WHERE realised <> 0),
+               count(*) FILTER (WHERE realised <> 0 AND sign(predicted_return) = sign(realised))
+        FROM (
+            SELECT p.model_kind, coalesce(p.model_hash, '') AS model_hash, p.as_of_date, p.predicted_return,
+                   r.realised, abs(p.predicted_return - r.realised) AS err
+            FROM predictions p
+            JOIN (SELECT symbol, trading_date, close, lead(close) OVER (PARTITION BY symbol ORDER BY trading_date) AS next
+                  FROM ohlcv WHERE market = $1 AND trading_date >= $5 AND \(symbols("symbol"))) o
+              ON o.symbol = p.symbol AND o.trading_date = p.as_of_date
+            CROSS JOIN LATERAL (SELECT (o.next / o.close - 1) * 100 AS realised) r
+            WHERE p.market = $1 AND o.next IS NOT NULL AND \(symbols("p.symbol"))
+              AND ($2::date[] IS NULL OR p.as_of_date = ANY($2::date[])) AND ($3::date IS NULL OR p.as_of_date >= $3)
+              AND ($4::date IS NULL OR p.as_of_date <= $4)) e
+        GROUP BY model_kind, model_hash, as_of_date
+        """
     }
 
     /// The as-of days whose outcomes an ingest of `days` may have changed: those days, and each
