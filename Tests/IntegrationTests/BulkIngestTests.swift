@@ -93,4 +93,27 @@ struct BulkIngestTests {
         try expectAccounted(c, lines: h.lines, files: h.paths.count)
         #expect(try count(c, "SELECT count(*) FROM ohlcv WHERE source_file = 'by hand'") == 0)
     }
+
+    @Test("a first history load into empty tables goes in frozen (COPY FREEZE), accounted; later loads as before")
+    func firstLoadFrozen() throws {
+        let c = try Cluster(symbols: 5, days: 20)
+        let db = try c.db()
+        defer { db.close() }
+        try db.execute("DELETE FROM ohlcv")
+        try db.execute("DELETE FROM data_quality")
+        let h = try history(c)
+        let (first, said) = try c.coordinatorOutput(["ingest", "--rebuild-indexes", "true", h.dir])
+        // COPY FREEZE refuses a table not emptied in the transaction: the load would then have
+        // fallen back to batch by batch, and said so.
+        #expect(first == 0 && said.contains("ohlcv indexes rebuilt") && !said.contains("batch by batch"), "\(said)")
+        try expectAccounted(c, lines: h.lines, files: h.paths.count)
+        #expect(try count(c, "SELECT count(*) FROM data_quality WHERE market = 'bse'") > 0)
+        // Not empty any more: the next load takes the savepoint path and still replaces a changed file.
+        var text = try String(contentsOfFile: h.paths[2], encoding: .utf8).split(separator: "\n").map(String.init)
+        text.remove(at: 1)
+        try (text.joined(separator: "\n") + "\n").write(toFile: h.paths[2], atomically: true, encoding: .utf8)
+        let (second, said2) = try c.coordinatorOutput(["ingest", "--rebuild-indexes", "true", h.dir])
+        #expect(second == 0 && said2.contains("content changed, replaced") && !said2.contains("batch by batch"), "\(said2)")
+        try expectAccounted(c, lines: h.lines - 1, files: h.paths.count)
+    }
 }

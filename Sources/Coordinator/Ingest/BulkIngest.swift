@@ -34,7 +34,9 @@ public final class BulkIngest {
             do {
                 let state = try db.transaction {
                     try store.dropOHLCVIndexes()
-                    let s = try pump(paths, load: { try store.loadInTransaction($0) }, report: { held.append($0) },
+                    let freeze = try store.truncateIfEmpty()
+                    let s = try pump(paths, load: { try store.loadInTransaction($0, freeze: freeze) },
+                                     report: { held.append($0) },
                                      progress: progress)
                     let t0 = Date()
                     try store.restoreOHLCVIndexes()

@@ -15,7 +15,9 @@ extension MarketStore {
 
     /// ``load(_:)`` inside the transaction already open on `db` (a bulk load holds one
     /// transaction over many batches, see ``dropOHLCVIndexes()``).
-    public func loadInTransaction(_ batch: [ParsedDailyFile]) throws -> [IngestReport] {
+    /// `freeze`: the tables were emptied in this transaction (``truncateIfEmpty()``), so rows go
+    /// in frozen (`COPY … FREEZE`) and straight, without the savepoint (no index can refuse them).
+    public func loadInTransaction(_ batch: [ParsedDailyFile], freeze: Bool = false) throws -> [IngestReport] {
         precondition(Set(batch.map(\.name)).count == batch.count, "a file name twice in one ingest batch")
         try NamedLock.lockAllInTransaction(batch.map { NamedLock.ingest(file: $0.name) }, on: db)
         var prior: [String: String] = [:]
@@ -55,15 +57,20 @@ extension MarketStore {
         let files = toLoad.map { ($0.name, $0.file) }
         // Straight into the tables. Only rows left behind outside the ledger of files (no
         // `ingested_files` row for a name that has data) can collide; then upsert instead.
-        try db.execute("SAVEPOINT closebell_bulk_load")
-        do {
-            try copyRows(files, into: "ohlcv")
-            try copyFlags(files, into: "data_quality")
-        } catch let e as PGError where e.sqlState == "23505" {
-            try db.execute("ROLLBACK TO SAVEPOINT closebell_bulk_load")
-            try upsertRows(files)
+        if freeze {
+            try copyRows(files, into: "ohlcv", freeze: true)
+            try copyFlags(files, into: "data_quality", freeze: true)
+        } else {
+            try db.execute("SAVEPOINT closebell_bulk_load")
+            do {
+                try copyRows(files, into: "ohlcv")
+                try copyFlags(files, into: "data_quality")
+            } catch let e as PGError where e.sqlState == "23505" {
+                try db.execute("ROLLBACK TO SAVEPOINT closebell_bulk_load")
+                try upsertRows(files)
+            }
+            try db.execute("RELEASE SAVEPOINT closebell_bulk_load")
         }
-        try db.execute("RELEASE SAVEPOINT closebell_bulk_load")
         try copyRejects(files)
         let loaded = reports.filter { $0.outcome == .loaded || $0.outcome == .replaced }
         try db.query("""
@@ -91,6 +98,19 @@ extension MarketStore {
         try db.execute("ALTER TABLE data_quality DROP CONSTRAINT data_quality_pkey")
     }
 
+    /// In a first history load's transaction (after ``dropOHLCVIndexes()``): when `ohlcv` and
+    /// `data_quality` hold no row, truncates them — nothing is lost — so that COPY may write rows
+    /// already frozen (`FREEZE`, which needs a table emptied in the same transaction and no
+    /// savepoint since). No later pass then sets their hint bits or freezes them: the first
+    /// reads after the load (a backfill's plan took 1.9 s instead of 0.4 s) run at full speed.
+    /// Returns whether it truncated.
+    public func truncateIfEmpty() throws -> Bool {
+        guard try db.query("SELECT NOT EXISTS (SELECT 1 FROM ohlcv) AND NOT EXISTS (SELECT 1 FROM data_quality)")
+            .scalar == "t" else { return false }
+        try db.execute("TRUNCATE ohlcv, data_quality")
+        return true
+    }
+
     /// Builds the indexes ``dropOHLCVIndexes()`` dropped (as the migrations leave them).
     public func restoreOHLCVIndexes() throws {
         try db.execute("SET LOCAL maintenance_work_mem = '512MB'")
@@ -113,9 +133,10 @@ extension MarketStore {
 
     /// Every usable row of the files into `table` (shaped like `ohlcv`), by binary COPY
     /// (absent values as NULL). The benchmark measures it alone.
-    public func copyRows(_ files: [(name: String, file: DailyFile)], into table: String) throws {
+    public func copyRows(_ files: [(name: String, file: DailyFile)], into table: String, freeze: Bool = false) throws {
         try db.copyInBinary("""
-            COPY \(table) (market, symbol, trading_date, open, high, low, close, volume, source_file) FROM STDIN (FORMAT binary)
+            COPY \(table) (market, symbol, trading_date, open, high, low, close, volume, source_file)
+            FROM STDIN (FORMAT binary\(freeze ? ", FREEZE" : ""))
             """, columns: 9) { w in
             for (name, file) in files {
                 let market = file.name.market, day = file.name.day
@@ -130,10 +151,12 @@ extension MarketStore {
     }
 
     /// Every flag of the files (field and problem, or price range), by binary COPY.
-    func copyFlags(_ files: [(name: String, file: DailyFile)], into table: String) throws {
+    func copyFlags(_ files: [(name: String, file: DailyFile)], into table: String, freeze: Bool = false) throws {
         guard files.contains(where: { !$0.file.anomalies.isEmpty }) else { return }
-        try db.copyInBinary("COPY \(table) (market, file_name, line, symbol, trading_date, anomaly) FROM STDIN (FORMAT binary)",
-                            columns: 6) { w in
+        try db.copyInBinary("""
+            COPY \(table) (market, file_name, line, symbol, trading_date, anomaly)
+            FROM STDIN (FORMAT binary\(freeze ? ", FREEZE" : ""))
+            """, columns: 6) { w in
             for (name, file) in files {
                 for a in file.anomalies {
                     w.add(file.name.market); w.add(name); w.add(Int32(a.line)); w.add(a.symbol); w.add(a.day); w.add(a.kind.rawValue)
