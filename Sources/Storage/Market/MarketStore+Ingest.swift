@@ -111,13 +111,17 @@ extension MarketStore {
         return true
     }
 
-    /// Builds the indexes ``dropOHLCVIndexes()`` dropped (as the migrations leave them).
+    /// Builds the indexes ``dropOHLCVIndexes()`` dropped (as the migrations leave them), then
+    /// gathers the two tables' statistics.
     public func restoreOHLCVIndexes() throws {
         try db.execute("SET LOCAL maintenance_work_mem = '512MB'")
         try db.execute("ALTER TABLE ohlcv ADD CONSTRAINT ohlcv_pkey PRIMARY KEY (market, symbol, trading_date)")
         try db.execute("CREATE INDEX ohlcv_by_date ON ohlcv (market, trading_date)")
         try db.execute("ALTER TABLE data_quality ADD CONSTRAINT data_quality_pkey PRIMARY KEY (market, symbol, trading_date, anomaly)")
         try db.execute("CREATE INDEX data_quality_by_file ON data_quality (file_name)")
+        // Statistics at once, not when autovacuum comes round: without them a backfill's plan
+        // right after a history load sorted 2.1M rows on disk (1.9 s instead of 0.4 s).
+        try db.execute("ANALYZE ohlcv, data_quality")
     }
 
     /// Of `names`, those already in `ingested_files`.
