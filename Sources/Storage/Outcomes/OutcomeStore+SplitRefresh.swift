@@ -1,5 +1,4 @@
 import ClosebellCore
-import Foundation
 
 extension OutcomeStore {
     /// ``refreshAccuracy(market:days:from:to:)`` for the as-of days `from` through `to`, summed in
@@ -17,16 +16,12 @@ extension OutcomeStore {
         let args: [any PGBindable] = [market, String?.none, from.description, to.description, from.description,
                                       names[names.count / 2]]
         let sql = { (op: String) in Self.dailySums(symbols: { "\($0) \(op) $6" }) }
-        let other = HalfSums(db: helper, sql: sql(">="), args: args)
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            other.run()
-            done.signal()
-        }
+        let half = HalfSums(db: helper, sql: sql(">="), args: args)
+        let other = ThreadFuture { try half.sums() }
         let mine = Result { try DaySums.parse(db.query(sql("<"), args).rows) }
-        done.wait()
+        let theirs = Result { try other.wait() }  // waited for even when ours failed: it uses `helper`
         var total = try mine.get()
-        for (key, sums) in try other.result!.get() { total[key, default: DaySums()].add(sums) }
+        for (key, sums) in try theirs.get() { total[key, default: DaySums()].add(sums) }
         let rows = total.sorted { ($0.key.kind, $0.key.hash, $0.key.day) < ($1.key.kind, $1.key.hash, $1.key.day) }
         return try db.transaction {
             try deleteAccuracy(market: market, days: nil, from: from, to: to)
@@ -82,12 +77,11 @@ struct DaySums {
     }
 }
 
-/// The other half's query, run on a thread of its own; `result` is read only after it ended.
+/// The other half's query, handed to a ``ThreadFuture`` (the connection is used by that thread only).
 private final class HalfSums: @unchecked Sendable {
     let db: PGConnection
     let sql: String
     let args: [any PGBindable]
-    var result: Result<[DaySums.Key: DaySums], Error>?
 
     init(db: PGConnection, sql: String, args: [any PGBindable]) {
         self.db = db
@@ -95,5 +89,5 @@ private final class HalfSums: @unchecked Sendable {
         self.args = args
     }
 
-    func run() { result = Result { try DaySums.parse(db.query(sql, args).rows) } }
+    func sums() throws -> [DaySums.Key: DaySums] { try DaySums.parse(db.query(sql, args).rows) }
 }
