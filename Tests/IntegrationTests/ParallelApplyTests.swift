@@ -3,7 +3,7 @@ import ClosebellStorage
 import Foundation
 import Testing
 
-/// A backfill applies results on two connections at once (`SecondApplier`): the two
+/// A backfill applies results on two connections at once (`SecondConnection`): the two
 /// transactions must neither deadlock (failure and skip rows hold KEY SHARE locks on the run's
 /// row) nor lose each other's chunks in the run's counts.
 @Suite("Results applied on two connections at once", .serialized,

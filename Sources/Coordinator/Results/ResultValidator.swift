@@ -22,8 +22,14 @@ public enum ResultValidator {
         guard !result.worker.isEmpty else { return "no worker name" }
         if let why = coverage(of: result, for: chunk) { return why }
         let store = modelStore ?? RunRequest.stored(chunk.config)?.modelStore
+        // A chunk's predictions mostly name one model (a global one) or a few: each (path, hash)
+        // is checked once, the values and dates of every prediction.
+        var modelsChecked: Set<ModelIdentity> = []
         for p in result.predictions {
-            if let why = problem(with: p, asOf: p.day, modelStore: store) { return "\(shown(p.symbol)): \(why)" }
+            if let why = problem(with: p, asOf: p.day) { return "\(shown(p.symbol)): \(why)" }
+            guard !modelsChecked.contains(p.model) else { continue }
+            if let why = problem(with: p.model, modelStore: store) { return "\(shown(p.symbol)): \(why)" }
+            modelsChecked.insert(p.model)
         }
         for f in result.failures {
             guard stages.contains(f.stage) else { return "\(shown(f.symbol)): unknown failure stage '\(shown(f.stage))'" }
@@ -57,16 +63,22 @@ public enum ResultValidator {
         return "\(count) entries of the chunk are missing from the result, e.g. '\(shown(symbol))' on \(days.min()!)"
     }
 
-    static func problem(with p: ResultMessage.Item, asOf: Day, modelStore: String?) -> String? {
+    /// The value and target date of one prediction.
+    static func problem(with p: ResultMessage.Item, asOf: Day) -> String? {
         guard p.value.isFinite else { return "predicted value \(p.value) is not finite" }
         guard p.target > asOf, p.target.daysSinceEpoch - asOf.daysSinceEpoch <= maxTargetGapDays else {
             return "target date \(p.target) is not within \(maxTargetGapDays) days after \(asOf)"
         }
-        if p.model.kind == .fallback {
-            guard p.model.path == nil, p.model.hash == nil else { return "a fallback names a model file" }
+        return nil
+    }
+
+    /// The model a prediction names: a fallback names no file; any other model a file of the store.
+    static func problem(with model: ModelIdentity, modelStore: String?) -> String? {
+        if model.kind == .fallback {
+            guard model.path == nil, model.hash == nil else { return "a fallback names a model file" }
             return nil
         }
-        guard let path = p.model.path, let hash = p.model.hash else { return "a \(p.model.kind.rawValue) model without path or hash" }
+        guard let path = model.path, let hash = model.hash else { return "a \(model.kind.rawValue) model without path or hash" }
         guard hash.utf8.count == 64, hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
             return "model hash '\(shown(hash))' is not a SHA-256 in hex"
         }

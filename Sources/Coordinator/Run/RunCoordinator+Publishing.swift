@@ -13,13 +13,7 @@ extension RunCoordinator {
         let due = try db.ledger { try $0.dueChunks(id, limit: limit) }
         guard !due.isEmpty else { return }
         var t0 = Date()
-        let symbols = due.flatMap(\.symbols), market = request.market, asOf = request.asOf, window = self.window
-        let windows = try db.market { store in
-            if let first = request.firstDay {
-                return try store.ranges(symbols, market: market, from: first, through: asOf, before: window - 1)
-            }
-            return try store.windows(symbols, market: market, through: asOf, rows: window)
-        }
+        let windows = try loadWindows(db, due.flatMap(\.symbols), rowsPerSymbol: rowsPerSymbol)
         timings.loadWindows += Date().timeIntervalSince(t0)
         t0 = Date()
         defer { timings.publish += Date().timeIntervalSince(t0) }
@@ -32,5 +26,30 @@ extension RunCoordinator {
         }
         guard try broker.publish(messages) else { return }  // lost on the way: published again next time
         try db.ledger { try $0.markPublished(id, chunkNos: due.map(\.chunkNo)) }
+    }
+
+    /// Rows read at once above which the windows are read as two halves, one per connection.
+    static let splitLoadRows = 50_000
+
+    /// The symbols' windows (a backfill: their ranges); a large set is read as two halves at
+    /// once, on the run's two connections, each backend scanning and each thread decoding its own.
+    func loadWindows(_ db: ReconnectingPGConnection, _ symbols: [String], rowsPerSymbol: Int) throws -> [String: SymbolSeries] {
+        let market = request.market, asOf = request.asOf, window = self.window, first = request.firstDay
+        let load: @Sendable ([String], MarketStore) throws -> [String: SymbolSeries] = { part, store in
+            if let first { return try store.ranges(part, market: market, from: first, through: asOf, before: window - 1) }
+            return try store.windows(part, market: market, through: asOf, rows: window)
+        }
+        if symbols.count >= 2, symbols.count * rowsPerSymbol >= Self.splitLoadRows, second == nil {
+            second = try? SecondConnection(url: options.databaseURL, logger: logger)
+        }
+        guard symbols.count >= 2, symbols.count * rowsPerSymbol >= Self.splitLoadRows, let second else {
+            return try db.market { try load(symbols, $0) }
+        }
+        let half = symbols.count / 2
+        let a = Array(symbols[..<half]), b = Array(symbols[half...])
+        var (here, there) = try second.both(here: { try db.market { try load(a, $0) } },
+                                            there: { db2 in try db2.market { try load(b, $0) } })
+        here.merge(there) { mine, _ in mine }
+        return here
     }
 }

@@ -92,11 +92,10 @@ extension RunCoordinator {
         }
     }
 
-    /// A backfill's batch split by chunk and applied on two connections at once (see
-    /// ``SecondApplier``); nil when the batch does not split (then the caller applies it whole).
+    /// A batch split by chunk and applied on two connections at once (see
+    /// ``SecondConnection``); nil when the batch does not split (then the caller applies it whole).
     func applyInParallel(taken: [TakenInput], _ inputs: [ResultInput], _ db: ReconnectingPGConnection,
                          check: @escaping (Int, ChunkContext) -> String?) throws -> [ResultOutcome]? {
-        guard request.isBackfill else { return nil }
         func other(_ run: Int64, _ chunk: Int) -> Bool { (run &* 31 &+ Int64(chunk)) & 1 == 1 }
         let there = inputs.indices.filter { other(inputs[$0].runId, inputs[$0].chunkNo) }
         let here = inputs.indices.filter { !other(inputs[$0].runId, inputs[$0].chunkNo) }
@@ -105,7 +104,7 @@ extension RunCoordinator {
         guard !(there.isEmpty && takenThere.isEmpty), !(here.isEmpty && takenHere.isEmpty) else { return nil }
         // Without a second connection (the server is away right now), the batch goes whole on
         // the first, which waits for the server as always.
-        if second == nil { second = try? SecondApplier(url: options.databaseURL, logger: logger) }
+        if second == nil { second = try? SecondConnection(url: options.databaseURL, logger: logger) }
         guard let second else { return nil }
         let (a, b) = try second.both(here: {
             try db.ledger {

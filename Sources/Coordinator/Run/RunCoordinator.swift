@@ -25,8 +25,8 @@ public final class RunCoordinator: @unchecked Sendable {
     /// Seconds spent per stage in this process, for the closing summary.
     public internal(set) var timings = StageTimings()
     let metrics = RunMetrics()
-    /// A backfill's second connection for applying results (opened when first needed).
-    var second: SecondApplier?
+    /// The run's second database connection (opened when first needed; see ``SecondConnection``).
+    var second: SecondConnection?
     private let stopRequested = Atomic<Bool>(false)
     private let brokerUp = Atomic<Bool>(false)
     private let databaseUp = Atomic<Bool>(false)

@@ -19,7 +19,20 @@ public struct SymbolSeries: Sendable, Equatable, Codable {
         self.volume = volume
     }
 
+    /// An empty series with room for `rows` rows.
+    public init(symbol: String, reserving rows: Int) {
+        self.init(symbol: symbol)
+        guard rows > 0 else { return }
+        days.reserveCapacity(rows); open.reserveCapacity(rows); high.reserveCapacity(rows)
+        low.reserveCapacity(rows); close.reserveCapacity(rows); volume.reserveCapacity(rows)
+    }
+
     public var count: Int { days.count }
+
+    /// Appends one day's row.
+    public mutating func append(day: Day, open o: Double, high h: Double, low l: Double, close c: Double, volume v: Double) {
+        days.append(day); open.append(o); high.append(h); low.append(l); close.append(c); volume.append(v)
+    }
 
     public mutating func append(_ b: Bar) {
         days.append(b.day); open.append(b.open); high.append(b.high); low.append(b.low)

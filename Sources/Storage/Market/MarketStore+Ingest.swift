@@ -65,7 +65,7 @@ extension MarketStore {
             do {
                 try copyRows(files, into: "ohlcv")
                 try copyFlags(files, into: "data_quality")
-            } catch let e as PGError where e.sqlState == "23505" {
+            } catch let e as PGError where e.sqlState == PGError.uniqueViolation {
                 try db.execute("ROLLBACK TO SAVEPOINT closebell_bulk_load")
                 try upsertRows(files)
             }

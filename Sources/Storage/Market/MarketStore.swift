@@ -76,7 +76,8 @@ public struct MarketStore {
         var out = try series("""
             SELECT symbol, trading_date, open, high, low, close, volume FROM ohlcv
             WHERE market = $2 AND trading_date BETWEEN $3 AND $4 AND symbol = ANY($1::text[])
-            """, [PGArray.text(symbols), market, cutoff.description, day.description], capacity: symbols.count)
+            """, [PGArray.text(symbols), market, cutoff.description, day.description], capacity: symbols.count,
+            rowsPerSymbol: rows)
         let short = symbols.filter { (out[$0]?.count ?? 0) < rows }
         for (symbol, s) in out where s.count > rows { out[symbol] = s.suffix(rows) }
         if !short.isEmpty {
@@ -94,7 +95,8 @@ public struct MarketStore {
                 SELECT trading_date, open, high, low, close, volume FROM ohlcv o
                 WHERE o.market = $4 AND o.symbol = s.symbol AND o.trading_date <= $2
                 ORDER BY trading_date DESC LIMIT $3) w
-            """, [PGArray.text(symbols), day.description, rows, market], capacity: symbols.count)
+            """, [PGArray.text(symbols), day.description, rows, market], capacity: symbols.count,
+            rowsPerSymbol: rows)
     }
 
     /// Each symbol's rows from `first` through `last`, plus the `before` rows preceding `first`
@@ -113,52 +115,6 @@ public struct MarketStore {
                 SELECT trading_date, open, high, low, close, volume FROM ohlcv o
                 WHERE o.market = $5 AND o.symbol = s.symbol AND o.trading_date BETWEEN $2 AND $3) w
             """, [PGArray.text(symbols), first.description, last.description, before, market],
-            capacity: symbols.count)
-    }
-
-    /// 2000-01-01, PostgreSQL's day zero, in days since 1970-01-01.
-    static let postgresEpoch: Int32 = 10_957
-
-    /// Parses rows (symbol, date, open, high, low, close, volume) in any order, in place, into
-    /// one series per symbol, oldest first.
-    func series(_ sql: String, _ params: [any PGBindable], capacity: Int) throws -> [String: SymbolSeries] {
-        try db.withRawResult(sql, params, binary: true) { r in
-            var index: [String: Int] = [:], list: [SymbolSeries] = []
-            index.reserveCapacity(capacity)
-            list.reserveCapacity(capacity)
-            var current = -1
-            for i in 0..<r.rowCount {
-                let sym = r.bytes(i, 0)
-                if current < 0 || !list[current].symbol.utf8.elementsEqual(sym) {
-                    let name = String(decoding: sym, as: UTF8.self)
-                    if let k = index[name] { current = k } else {
-                        current = list.count
-                        index[name] = current
-                        list.append(SymbolSeries(symbol: name))
-                    }
-                }
-                guard let pgDay = r.date(i, 1) else { throw PGError(sqlState: nil, message: "bad date in ohlcv") }
-                let d = Day(daysSinceEpoch: pgDay &+ MarketStore.postgresEpoch)
-                var v = (0.0, 0.0, 0.0, 0.0, 0.0)
-                try withUnsafeMutableBytes(of: &v) { raw in
-                    let x = raw.bindMemory(to: Double.self)
-                    for k in 0..<5 {
-                        // Open, High, Low and Volume may be NULL (absent in the file, flagged): NaN.
-                        if r.isNull(i, 2 + k) { x[k] = .nan; continue }
-                        guard let n = r.float8(i, 2 + k) else { throw PGError(sqlState: nil, message: "bad number in ohlcv") }
-                        x[k] = n
-                    }
-                }
-                list[current].days.append(d); list[current].open.append(v.0); list[current].high.append(v.1)
-                list[current].low.append(v.2); list[current].close.append(v.3); list[current].volume.append(v.4)
-            }
-            var out: [String: SymbolSeries] = [:]
-            out.reserveCapacity(list.count)
-            for var s in list {
-                s.sortByDay()
-                out[s.symbol] = s
-            }
-            return out
-        }
+            capacity: symbols.count, rowsPerSymbol: before + min(4096, Int(last.daysSinceEpoch - first.daysSinceEpoch) + 1))
     }
 }

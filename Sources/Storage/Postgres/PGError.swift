@@ -12,6 +12,9 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
         self.context = context
     }
 
+    /// SQLSTATE of a unique violation (a key that already exists).
+    public static let uniqueViolation = "23505"
+
     /// True for errors after which the connection must be re-established
     /// (connection exceptions `08…`, server shutdown `57P…`, or no SQLSTATE at all).
     public var isConnectionLoss: Bool {

@@ -2,14 +2,14 @@ import ClosebellStorage
 import Foundation
 import Logging
 
-/// A second PostgreSQL connection, so a backfill's results that arrive together are applied in
-/// two transactions at once: while one backend writes its predictions, the other does too,
-/// instead of each waiting on the coordinator and the coordinator on it.
+/// A run's second PostgreSQL connection, so that two backends work at once instead of each
+/// waiting on the coordinator and the coordinator on it: results that arrive together are
+/// applied in two transactions, and a large set of windows is read as two halves.
 ///
 /// Results are split by chunk, so the two transactions never lock the same chunk row; both
 /// update the run's row last (``RunLedger/refreshCounts(_:)`` locks it before recounting, so
 /// the second recount sees the first one's chunks).
-final class SecondApplier: @unchecked Sendable {
+final class SecondConnection: @unchecked Sendable {
     let db: ReconnectingPGConnection
 
     init(url: String, logger: Logger) throws {
