@@ -46,6 +46,20 @@ enum TestServers {
 
     static func connectDB() throws -> PGConnection { try PGConnection(databaseURL) }
 
+    /// Runs `body` with the URL of a database of its own, migrated, dropped afterwards.
+    static func withFreshDatabase<T>(_ body: (String) throws -> T) throws -> T {
+        let name = "t\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try connectDB()
+        try admin.execute("CREATE DATABASE \(name)")
+        defer { try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)"); admin.close() }
+        var parts = URLComponents(string: databaseURL)!
+        parts.path = "/\(name)"
+        let db = try PGConnection(parts.string!)
+        try Migrator.migrate(db)
+        db.close()
+        return try body(parts.string!)
+    }
+
     /// A topology with names no other test uses.
     static func uniqueTopology(deliveryLimit: Int = 3) -> ClosebellTopology {
         ClosebellTopology(prefix: "test-\(UUID().uuidString.prefix(8).lowercased())", deliveryLimit: deliveryLimit)

@@ -27,6 +27,8 @@ public struct OutcomeFollowUp: Sendable {
                 // A run on the newest day has no outcomes yet: its accuracy, and so the alerts,
                 // change only once the next day's data arrives (the ingest refreshes them then).
                 let store = OutcomeStore(db: db)
+                // The accuracy sums, here and after the next ingest, are planned from these.
+                try store.analyzePredictionsIfStale(pending: r.succeeded)
                 if try store.hasDataAfter(market: r.market, day: r.firstDay ?? r.asOf) {
                     if let helper, let first = r.firstDay, first < r.asOf {
                         try store.refreshAccuracy(market: r.market, from: first, to: r.asOf, alongside: helper)
