@@ -56,7 +56,8 @@ struct ParallelApplyTests {
                 done.wait(); done.wait()
                 #expect(errors.isEmpty, "round \(round): \(errors)")
                 let r = try RunLedger(db: a).run(id)!
-                #expect(r.processed == 40 && r.succeeded == 24 && r.failed == 8 && r.skipped == 8, "round \(round): \(r)")
+                #expect(r.processed == 40 && r.succeeded == 24 && r.failed == 8 && r.skipped == 8,
+                        "round \(round): \(r)")
             }
         }
     }

@@ -6,7 +6,8 @@ import Testing
 /// Predictions go in by a plain INSERT and fall back to the upsert when some already exist
 /// (``RunLedger`` `writePredictions`): both paths must leave one row per (market, symbol, day),
 /// the newest run's.
-@Suite("Writing predictions", .serialized, .enabled(if: TestServers.databaseShouldRun, TestServers.databaseSkipReason))
+@Suite("Writing predictions", .serialized,
+       .enabled(if: TestServers.databaseShouldRun, TestServers.databaseSkipReason))
 struct PredictionWriteTests {
     @Test("a result whose entries partly exist already is applied: the existing rows updated, the others added")
     func partlyExisting() throws {
@@ -17,8 +18,8 @@ struct PredictionWriteTests {
             let day = Day(iso: "2025-03-03")!
             func apply(_ run: Int64, _ symbols: [String], _ value: Double) throws -> ResultOutcome {
                 let rows = symbols.map {
-                    PredictionRow(symbol: $0, day: day, target: day.adding(days: 1), value: value, kind: "linear",
-                                  path: nil, hash: nil, fallback: false)
+                    PredictionRow(symbol: $0, day: day, target: day.adding(days: 1), value: value,
+                                  kind: "linear", path: nil, hash: nil, fallback: false)
                 }
                 return try ledger.apply(runId: run, chunkNo: 0, worker: "w", computeMillis: 1, predictions: rows,
                                         failures: []) { _ in nil }

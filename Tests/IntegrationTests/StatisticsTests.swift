@@ -5,7 +5,8 @@ import Testing
 
 /// A fresh system's `predictions` has no statistics until autovacuum's first pass; the accuracy
 /// sums planned without them joined every pair of rows. A run's follow-up gathers them.
-@Suite("Statistics of predictions", .serialized, .enabled(if: TestServers.databaseShouldRun, TestServers.databaseSkipReason))
+@Suite("Statistics of predictions", .serialized,
+       .enabled(if: TestServers.databaseShouldRun, TestServers.databaseSkipReason))
 struct StatisticsTests {
     @Test("predictions never analysed, or more than doubled since, are analysed; otherwise left alone")
     func analyzeWhenStale() throws {
@@ -13,7 +14,8 @@ struct StatisticsTests {
             let db = try PGConnection(url)
             defer { db.close() }
             try db.execute("""
-                INSERT INTO predictions (market, symbol, as_of_date, target_date, predicted_return, model_kind, is_fallback, run_id)
+                INSERT INTO predictions (market, symbol, as_of_date, target_date, predicted_return, model_kind,
+                                         is_fallback, run_id)
                 SELECT 'nepse', 'S' || s, DATE '2025-01-06', DATE '2025-01-07', 0.1, 'linear', false, 1
                 FROM generate_series(1, 3000) s
                 """)

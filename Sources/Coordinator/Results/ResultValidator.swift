@@ -78,7 +78,9 @@ public enum ResultValidator {
             guard model.path == nil, model.hash == nil else { return "a fallback names a model file" }
             return nil
         }
-        guard let path = model.path, let hash = model.hash else { return "a \(model.kind.rawValue) model without path or hash" }
+        guard let path = model.path, let hash = model.hash else {
+            return "a \(model.kind.rawValue) model without path or hash"
+        }
         guard hash.utf8.count == 64, hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
             return "model hash '\(shown(hash))' is not a SHA-256 in hex"
         }

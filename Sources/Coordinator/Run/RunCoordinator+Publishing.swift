@@ -33,10 +33,13 @@ extension RunCoordinator {
 
     /// The symbols' windows (a backfill: their ranges); a large set is read as two halves at
     /// once, on the run's two connections, each backend scanning and each thread decoding its own.
-    func loadWindows(_ db: ReconnectingPGConnection, _ symbols: [String], rowsPerSymbol: Int) throws -> [String: SymbolSeries] {
+    func loadWindows(_ db: ReconnectingPGConnection, _ symbols: [String],
+                     rowsPerSymbol: Int) throws -> [String: SymbolSeries] {
         let market = request.market, asOf = request.asOf, window = self.window, first = request.firstDay
         let load: @Sendable ([String], MarketStore) throws -> [String: SymbolSeries] = { part, store in
-            if let first { return try store.ranges(part, market: market, from: first, through: asOf, before: window - 1) }
+            if let first {
+                return try store.ranges(part, market: market, from: first, through: asOf, before: window - 1)
+            }
             return try store.windows(part, market: market, through: asOf, rows: window)
         }
         if symbols.count >= 2, symbols.count * rowsPerSymbol >= Self.splitLoadRows, second == nil {

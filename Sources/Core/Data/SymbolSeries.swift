@@ -30,7 +30,8 @@ public struct SymbolSeries: Sendable, Equatable, Codable {
     public var count: Int { days.count }
 
     /// Appends one day's row.
-    public mutating func append(day: Day, open o: Double, high h: Double, low l: Double, close c: Double, volume v: Double) {
+    public mutating func append(day: Day, open o: Double, high h: Double, low l: Double, close c: Double,
+                                volume v: Double) {
         days.append(day); open.append(o); high.append(h); low.append(l); close.append(c); volume.append(v)
     }
 

@@ -42,7 +42,9 @@ extension MarketStore {
                     for k in 0..<5 {
                         // Open, High, Low and Volume may be NULL (absent in the file, flagged): NaN.
                         if r.isNull(i, 2 + k) { x[k] = .nan; continue }
-                        guard let n = r.float8(i, 2 + k) else { throw PGError(sqlState: nil, message: "bad number in ohlcv") }
+                        guard let n = r.float8(i, 2 + k) else {
+                            throw PGError(sqlState: nil, message: "bad number in ohlcv")
+                        }
                         x[k] = n
                     }
                 }

@@ -115,6 +115,7 @@ public struct MarketStore {
                 SELECT trading_date, open, high, low, close, volume FROM ohlcv o
                 WHERE o.market = $5 AND o.symbol = s.symbol AND o.trading_date BETWEEN $2 AND $3) w
             """, [PGArray.text(symbols), first.description, last.description, before, market],
-            capacity: symbols.count, rowsPerSymbol: before + min(4096, Int(last.daysSinceEpoch - first.daysSinceEpoch) + 1))
+            capacity: symbols.count,
+            rowsPerSymbol: before + min(4096, Int(last.daysSinceEpoch - first.daysSinceEpoch) + 1))
     }
 }
