@@ -46,24 +46,42 @@ public struct FeatureEngine: Sendable {
         let returns = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
         defer { returns.deallocate() }
         let columns = [Double](unsafeUninitializedCapacity: n * m) { out, count in
-            s.open.withUnsafeBufferPointer { o in
-                s.high.withUnsafeBufferPointer { h in
-                    s.low.withUnsafeBufferPointer { l in
-                        s.close.withUnsafeBufferPointer { c in
-                            s.volume.withUnsafeBufferPointer { v in
-                                ReturnFeature.returns(close: c, into: returns)
-                                let input = FeatureInput(open: o, high: h, low: l, close: c, volume: v, returns: UnsafeBufferPointer(returns))
-                                for (j, f) in features.enumerated() {
-                                    f.compute(input, into: UnsafeMutableBufferPointer(rebasing: out[(j * n)..<((j + 1) * n)]))
-                                }
+            compute(s, rows: 0..<n, returns: returns, into: out)
+            count = n * m
+        }
+        return FeatureMatrix(symbol: s.symbol, names: names, days: s.days, columns: columns)
+    }
+
+    /// The features of rows `rows` of `s`, read in place — what ``compute(_:)`` gives for
+    /// `s.slice(rows)`, the same kernels over the same values — into `columns`, column-major
+    /// (`rows.count` values per feature); `returns` is scratch of at least `rows.count`. A
+    /// backfill computes each day's window this way without copying or allocating.
+    public func compute(_ s: SymbolSeries, rows: Range<Int>, returns: UnsafeMutableBufferPointer<Double>,
+                        into columns: UnsafeMutableBufferPointer<Double>) {
+        let n = rows.count
+        precondition(returns.count >= n && columns.count >= n * features.count, "scratch too small")
+        guard n > 0 else { return }
+        let r = UnsafeMutableBufferPointer(rebasing: returns[0..<n])
+        s.open.withUnsafeBufferPointer { o in
+            s.high.withUnsafeBufferPointer { h in
+                s.low.withUnsafeBufferPointer { l in
+                    s.close.withUnsafeBufferPointer { c in
+                        s.volume.withUnsafeBufferPointer { v in
+                            let close = UnsafeBufferPointer(rebasing: c[rows])
+                            ReturnFeature.returns(close: close, into: r)
+                            let input = FeatureInput(open: UnsafeBufferPointer(rebasing: o[rows]),
+                                                     high: UnsafeBufferPointer(rebasing: h[rows]),
+                                                     low: UnsafeBufferPointer(rebasing: l[rows]), close: close,
+                                                     volume: UnsafeBufferPointer(rebasing: v[rows]),
+                                                     returns: UnsafeBufferPointer(r))
+                            for (j, f) in features.enumerated() {
+                                f.compute(input, into: UnsafeMutableBufferPointer(rebasing: columns[(j * n)..<((j + 1) * n)]))
                             }
                         }
                     }
                 }
             }
-            count = n * m
         }
-        return FeatureMatrix(symbol: s.symbol, names: names, days: s.days, columns: columns)
     }
 
     /// The last row's features, from only the last ``window`` rows (what a daily run ships).

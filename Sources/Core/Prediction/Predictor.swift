@@ -51,15 +51,22 @@ public struct Predictor: Sendable {
     /// a daily run of that day would), resolving the symbol's model once.
     public func predict(_ series: SymbolSeries, days: [Day]) -> [Result<Prediction, SymbolFailure>] {
         var choice: Result<ModelChoice, SymbolFailure>?
+        // Each day's window is computed in place into these (what a daily run computes from the
+        // window's rows alone): no copy of the rows, no allocation per day.
+        let m = engine.features.count, rows = min(window, series.count)
+        let returns = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, rows))
+        let columns = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, rows * m))
+        let row = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, m))
+        defer { returns.deallocate(); columns.deallocate(); row.deallocate() }
         return days.map { day in
             guard let last = series.index(of: day) else {
                 return .failure(SymbolFailure(stage: "data", error: "no row for \(series.symbol) on \(day)"))
             }
-            let s = series.slice(max(0, last + 1 - window)..<(last + 1))
-            let m = engine.compute(s)
-            let r = m.rowCount - 1
-            guard m.isComplete(row: r) else {
-                let missing = (0..<m.columnCount).filter { m.value(row: r, column: $0).isNaN }.map { m.names[$0] }
+            let first = max(0, last + 1 - window), n = last + 1 - first
+            engine.compute(series, rows: first..<(last + 1), returns: returns, into: columns)
+            for j in 0..<m { row[j] = columns[j * n + n - 1] }
+            guard !row[0..<m].contains(where: \.isNaN) else {
+                let missing = (0..<m).filter { row[$0].isNaN }.map { engine.features[$0].name }
                 // Fewer rows than the features look back over: a young listing, skipped. With the
                 // whole look-back present, undefined features (0/0 on flat prices) are a failure.
                 let young = last + 1 < engine.window
@@ -76,10 +83,10 @@ public struct Predictor: Sendable {
             case .failure(let f):
                 return .failure(f)
             case .success(.fallback):
-                let v = Predictor.fallback(close: s.close)
+                let v = Predictor.fallback(close: Array(series.close[first...last]))
                 return .success(Prediction(symbol: series.symbol, asOf: day, target: target, value: v, model: .fallback))
             case .success(.model(let lm)):
-                let v = m.row(r).withUnsafeBufferPointer { lm.predict(row: $0) }
+                let v = lm.predict(row: UnsafeBufferPointer(rebasing: row[0..<m]))
                 guard v.isFinite else {
                     return .failure(SymbolFailure(stage: "predict", error: "model \(lm.identity.path ?? "?") produced \(v)"))
                 }
