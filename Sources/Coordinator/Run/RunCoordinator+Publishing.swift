@@ -28,9 +28,6 @@ extension RunCoordinator {
         try db.ledger { try $0.markPublished(id, chunkNos: due.map(\.chunkNo)) }
     }
 
-    /// Rows read at once above which the windows are read as two halves, one per connection.
-    static let splitLoadRows = 50_000
-
     /// The symbols' windows (a backfill: their ranges); a large set is read as two halves at
     /// once, on the run's two connections, each backend scanning and each thread decoding its own.
     func loadWindows(_ db: ReconnectingPGConnection, _ symbols: [String],
@@ -42,10 +39,10 @@ extension RunCoordinator {
             }
             return try store.windows(part, market: market, through: asOf, rows: window)
         }
-        if symbols.count >= 2, symbols.count * rowsPerSymbol >= Self.splitLoadRows, second == nil {
+        if symbols.count >= 2, symbols.count * rowsPerSymbol >= options.splitLoadRows, second == nil {
             second = try? SecondConnection(url: options.databaseURL, logger: logger)
         }
-        guard symbols.count >= 2, symbols.count * rowsPerSymbol >= Self.splitLoadRows, let second else {
+        guard symbols.count >= 2, symbols.count * rowsPerSymbol >= options.splitLoadRows, let second else {
             return try db.market { try load(symbols, $0) }
         }
         let half = symbols.count / 2

@@ -21,6 +21,9 @@ public struct RunOptions: Sendable {
     public var coordinatorId = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
     /// Notifications and the accuracy check once a run ends (nil: none).
     public var followUp: OutcomeFollowUp?
+    /// Rows of windows (a backfill: of ranges) read at once above which they are read as two
+    /// halves, on two connections at once. Default 50,000.
+    public var splitLoadRows = 50_000
     /// A file to write the run's id to once it is planned or resumed (the dashboard, which
     /// starts runs as child processes, waits for it). Default nil: none.
     public var runIdFile: String?
