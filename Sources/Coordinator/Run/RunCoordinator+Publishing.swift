@@ -39,10 +39,8 @@ extension RunCoordinator {
             }
             return try store.windows(part, market: market, through: asOf, rows: window)
         }
-        if symbols.count >= 2, symbols.count * rowsPerSymbol >= options.splitLoadRows, second == nil {
-            second = try? SecondConnection(url: options.databaseURL, logger: logger)
-        }
-        guard symbols.count >= 2, symbols.count * rowsPerSymbol >= options.splitLoadRows, let second else {
+        guard symbols.count >= 2, symbols.count * rowsPerSymbol >= options.splitLoadRows,
+              let second = secondConnection() else {
             return try db.market { try load(symbols, $0) }
         }
         let half = symbols.count / 2

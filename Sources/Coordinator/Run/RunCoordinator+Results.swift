@@ -104,8 +104,7 @@ extension RunCoordinator {
         guard !(there.isEmpty && takenThere.isEmpty), !(here.isEmpty && takenHere.isEmpty) else { return nil }
         // Without a second connection (the server is away right now), the batch goes whole on
         // the first, which waits for the server as always.
-        if second == nil { second = try? SecondConnection(url: options.databaseURL, logger: logger) }
-        guard let second else { return nil }
+        guard let second = secondConnection() else { return nil }
         let (a, b) = try second.both(here: {
             try db.ledger {
                 try $0.applyBatch(taken: takenHere, results: here.map { inputs[$0] }) { check(here[$0], $1) }

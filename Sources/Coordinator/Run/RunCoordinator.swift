@@ -27,6 +27,13 @@ public final class RunCoordinator: @unchecked Sendable {
     let metrics = RunMetrics()
     /// The run's second database connection (opened when first needed; see ``SecondConnection``).
     var second: SecondConnection?
+
+    /// The second connection, opened now if it is not yet; nil while the server cannot be reached
+    /// (then the caller does the work on the first connection alone).
+    func secondConnection() -> SecondConnection? {
+        if second == nil { second = try? SecondConnection(url: options.databaseURL, logger: logger) }
+        return second
+    }
     private let stopRequested = Atomic<Bool>(false)
     private let brokerUp = Atomic<Bool>(false)
     private let databaseUp = Atomic<Bool>(false)
