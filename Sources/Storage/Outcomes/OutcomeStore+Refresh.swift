@@ -115,7 +115,7 @@ extension OutcomeStore {
     func previousTradingDay(market: String, before day: Day) throws -> Day? {
         try db.query("""
             SELECT o.trading_date::text AS day FROM ohlcv o WHERE o.market = $1 AND o.trading_date < $2
-            ORDER BY o.market DESC, o.trading_date DESC LIMIT 1
+            ORDER BY o.trading_date DESC, o.market DESC LIMIT 1
             """, [market, day.description]).scalar.flatMap(Day.init(iso:))
     }
 }

@@ -223,5 +223,6 @@ public enum Schema {
             CREATE INDEX chunks_by_completion ON chunks (completed_at) WHERE status = 'done';
             """),
         Migration(version: 12, name: "outcomes found in key order", sql: Schema.outcomesViewInKeyOrder),
+        Migration(version: 13, name: "market keys led by the symbol", sql: Schema.marketKeysLedBySymbol),
     ]
 }

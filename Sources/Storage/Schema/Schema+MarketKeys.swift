@@ -1,0 +1,29 @@
+extension Schema {
+    /// The keys of `ohlcv` and `data_quality`, as migration 13 leaves them and as a bulk load
+    /// rebuilds them (``MarketStore/restoreOHLCVIndexes()``), in the order they are built.
+    ///
+    /// The uniqueness is unchanged — one row per (market, symbol, day) — but the column that
+    /// varies most comes first: `market` holds one value per market, so a key led by it gives
+    /// the sort no abbreviated keys and every comparison falls through to whole strings. Led by
+    /// `symbol` (and `ohlcv_by_date` by the day), building the keys of 2.4M rows took 2.3 s
+    /// instead of 4.2 s and 0.9 s instead of 1.25 s. Lookups bind all three columns, so both
+    /// orders serve them; `ORDER BY symbol, trading_date` still walks the primary key.
+    static let marketKeys = [
+        "ALTER TABLE ohlcv ADD CONSTRAINT ohlcv_pkey PRIMARY KEY (symbol, trading_date, market)",
+        "CREATE INDEX ohlcv_by_date ON ohlcv (trading_date, market)",
+        "ALTER TABLE data_quality ADD CONSTRAINT data_quality_pkey PRIMARY KEY (symbol, trading_date, anomaly, market)",
+        "CREATE INDEX data_quality_by_file ON data_quality (file_name)",
+    ]
+
+    /// Drops what ``marketKeys`` builds.
+    static let dropMarketKeys = [
+        "DROP INDEX ohlcv_by_date, data_quality_by_file",
+        "ALTER TABLE ohlcv DROP CONSTRAINT ohlcv_pkey",
+        "ALTER TABLE data_quality DROP CONSTRAINT data_quality_pkey",
+    ]
+
+    /// Migration 13: ``marketKeys`` in place of the keys led by `market`.
+    static var marketKeysLedBySymbol: String {
+        (dropMarketKeys + marketKeys).map { $0 + ";" }.joined(separator: "\n")
+    }
+}
