@@ -2,7 +2,8 @@
 public struct IngestOptions: Sendable {
     /// Reject rows with a flagged problem instead of loading them flagged. Default false.
     public var strict = false
-    /// A transaction closes once it holds this many rows. Default 250,000.
+    /// A batch (a transaction, or one COPY stream of a load with indexes rebuilt) closes once it
+    /// holds this many rows; the first holds a sixteenth, so loading starts early. Default 250,000.
     public var batchRows = 250_000
     /// A transaction holds at most this many files. Default 2,000.
     public var batchFiles = 2_000

@@ -96,12 +96,16 @@ public struct DailyFileParser: Sendable {
         var out = DailyFile(fileName: fileName, name: name, bars: [], lines: [], rejects: [], anomalies: [])
         out.bars.reserveCapacity(b.count / 48)
         out.lines.reserveCapacity(b.count / 48)
-        var seen: [String: Int] = [:]
+        var seen = SymbolsSeen()
         var pos = 0
         if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { pos = 3 }  // UTF-8 BOM
         var lineNo = 0
         var columnIndex: [Int]? = nil  // file column -> canonical column
-        var fieldStarts = [Int](repeating: 0, count: 16), fieldEnds = [Int](repeating: 0, count: 16)
+        // Fixed buffers, not arrays: arrays captured by `field` below were checked for exclusive
+        // access on every read (a tenth of the parse).
+        let fieldStarts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 16)
+        let fieldEnds = UnsafeMutableBufferPointer<Int>.allocate(capacity: 16)
+        defer { fieldStarts.deallocate(); fieldEnds.deallocate() }
         while pos < b.count {
             lineNo += 1
             // A line ends at LF, CRLF or a lone CR (old Mac files).
@@ -160,24 +164,23 @@ public struct DailyFileParser: Sendable {
             // What a row needs to be used at all: Date, Symbol and a positive Close. The features
             // use Close only, and the training pipelines keep every such row, so a bad Open,
             // High, Low or Volume is flagged (stored as given, or NULL when absent) — not dropped.
-            if let c = [0, 1, 5].first(where: { field(cols[$0]).isEmpty }) {
-                reject("missing field \(DailyFileParser.columns[c])"); continue
-            }
+            let dateField = field(cols[0]), symbolField = field(cols[1]), closeField = field(cols[5])
+            if dateField.isEmpty { reject("missing field Date"); continue }
+            if symbolField.isEmpty { reject("missing field Symbol"); continue }
+            if closeField.isEmpty { reject("missing field Close"); continue }
 
-            let dateField = field(cols[0])
             guard let day = Day.parseISO(dateField) else {
                 reject("unparsable Date '\(text(dateField))': expected YYYY-MM-DD"); continue
             }
             if day != name.day { reject("Date \(day) does not match the file's day \(name.day)"); continue }
-            let closeField = field(cols[5])
             guard let close = DecimalParser.parse(closeField) else {
                 reject("unparsable Close '\(text(closeField))'"); continue
             }
             if close <= 0 { reject("non-positive Close \(close)"); continue }
             // A symbol is opaque, but it must be text: invalid UTF-8 would be rewritten (and could
             // then collide with another symbol), so the row is rejected instead.
-            guard let symbol = String(validating: field(cols[1]), as: UTF8.self) else {
-                reject("Symbol '\(text(field(cols[1])))' is not valid UTF-8"); continue
+            guard let symbol = String(validating: symbolField, as: UTF8.self) else {
+                reject("Symbol '\(text(symbolField))' is not valid UTF-8"); continue
             }
             if symbol.utf8.count > RawText.symbolLimit {
                 reject("Symbol is \(symbol.utf8.count) bytes long (at most \(RawText.symbolLimit))"); continue
@@ -198,13 +201,15 @@ public struct DailyFileParser: Sendable {
                 if open < low || open > high { kinds.append(.openOutsideRange) }
                 if close < low || close > high { kinds.append(.closeOutsideRange) }
             }
-            if let first = seen[symbol] { reject("duplicate symbol \(text(field(cols[1]))) (first at line \(first))"); continue }
+            if let first = seen.line(of: symbol, bytes: symbolField, in: out) {
+                reject("duplicate symbol \(text(symbolField)) (first at line \(first))"); continue
+            }
 
             if !kinds.isEmpty {
                 if strict { reject("strict mode: " + kinds.map(\.rawValue).joined(separator: ", ")); continue }
                 for k in kinds { out.anomalies.append(Anomaly(file: fileName, line: lineNo, symbol: symbol, day: day, kind: k)) }
             }
-            seen[symbol] = lineNo
+            seen.insert(symbol, bytes: symbolField, line: lineNo)
             out.bars.append(Bar(symbol: symbol, day: day, open: open, high: high, low: low, close: close, volume: volume))
             out.lines.append(lineNo)
         }

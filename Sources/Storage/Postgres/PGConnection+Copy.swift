@@ -20,6 +20,7 @@ extension PGConnection {
                              _ fill: (inout PGBinaryCopyWriter) throws -> Void) throws -> Int {
         try copy(copySQL) { c in
             var writer = PGBinaryCopyWriter(conn: c, columns: columns)
+            defer { writer.deallocate() }
             try fill(&writer)
             try writer.finish()
         }
@@ -59,14 +60,16 @@ extension PGConnection {
 
     /// Sends a block of COPY data and empties the buffer.
     static func putCopyData(_ conn: OpaquePointer, _ buffer: inout [UInt8]) throws {
-        guard !buffer.isEmpty else { return }
-        let rc = buffer.withUnsafeBufferPointer { b in
-            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(conn, $0, Int32(b.count)) }
-        }
-        if rc != 1 {
+        try buffer.withUnsafeBytes { try putCopyData(conn, $0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Sends a block of COPY data.
+    static func putCopyData(_ conn: OpaquePointer, _ block: UnsafeRawBufferPointer) throws {
+        guard let base = block.baseAddress, !block.isEmpty else { return }
+        if PQputCopyData(conn, base.assumingMemoryBound(to: CChar.self), Int32(block.count)) != 1 {
             throw PGError(sqlState: nil, message: PGConnection.firstLine(String(cString: PQerrorMessage(conn))),
                           context: "COPY data")
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
