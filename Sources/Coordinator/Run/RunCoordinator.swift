@@ -25,12 +25,19 @@ public final class RunCoordinator: @unchecked Sendable {
     /// Seconds spent per stage in this process, for the closing summary.
     public internal(set) var timings = StageTimings()
     let metrics = RunMetrics()
-    /// The run's second database connection (opened when first needed; see ``SecondConnection``).
+    /// The run's second database connection (see ``SecondConnection``): opened beside the first
+    /// when the run starts (`secondOpening`), taken when first needed. Opened only then, its TLS
+    /// and SCRAM handshakes (15-20 ms) fell in the middle of applying a small run's results.
     var second: SecondConnection?
+    var secondOpening: ThreadFuture<SecondConnection>?
 
     /// The second connection, opened now if it is not yet; nil while the server cannot be reached
     /// (then the caller does the work on the first connection alone).
     func secondConnection() -> SecondConnection? {
+        if second == nil, let opening = secondOpening {
+            secondOpening = nil
+            second = try? opening.wait()
+        }
         if second == nil { second = try? SecondConnection(url: options.databaseURL, logger: logger) }
         return second
     }
@@ -92,6 +99,11 @@ public final class RunCoordinator: @unchecked Sendable {
         // connection opens beside it.
         let url = options.databaseURL, log = logger
         let opening = ThreadFuture { try ReconnectingPGConnection(url: url, logger: log) }
+        secondOpening = ThreadFuture { try SecondConnection(url: url, logger: log) }
+        defer {
+            (try? secondOpening?.wait())?.close()  // never taken
+            secondOpening = nil
+        }
         let lock: PGConnection
         do {
             lock = try options.connectionHandOff?.take() ?? PGConnection(url)
