@@ -27,16 +27,6 @@ public struct OutcomeStore {
         }
     }
 
-    /// Each model's rolling accuracy on its latest as-of date with outcomes (or on `asOf`).
-    public func rolling(asOf: Day? = nil) throws -> [RollingAccuracy] {
-        try db.query("""
-            SELECT DISTINCT ON (model_kind, model_hash) model_kind, model_hash, as_of_date::text,
-                   rolling_n_20, rolling_mae_20, rolling_hit_rate_20, baseline_mae_120, baseline_days_120, rolling_days_20
-            FROM model_accuracy_daily WHERE $1::date IS NULL OR as_of_date <= $1
-            ORDER BY model_kind, model_hash, as_of_date DESC
-            """, [asOf?.description]).decode(RollingAccuracy.init(row:))
-    }
-
     /// Every model's rolling accuracy on each as-of date from `from` on, oldest first (the
     /// dashboard's charts).
     public func rollingHistory(from: Day) throws -> [RollingAccuracy] {

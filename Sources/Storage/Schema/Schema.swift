@@ -224,5 +224,10 @@ public enum Schema {
             """),
         Migration(version: 12, name: "outcomes found in key order", sql: Schema.outcomesViewInKeyOrder),
         Migration(version: 13, name: "market keys led by the symbol", sql: Schema.marketKeysLedBySymbol),
+        Migration(version: 14, name: "accuracy found by model", sql: """
+            -- A model's latest rolling accuracy reads its last 140 as-of dates, not its whole history
+            -- (OutcomeStore.rolling), and the models are found by one step each along this index.
+            CREATE INDEX accuracy_daily_by_model ON accuracy_daily (model_kind, model_hash, as_of_date);
+            """),
     ]
 }
