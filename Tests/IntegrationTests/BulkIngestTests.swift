@@ -121,4 +121,30 @@ struct BulkIngestTests {
         #expect(second == 0 && said2.contains("content changed, replaced") && !said2.contains("batch by batch"), "\(said2)")
         try expectAccounted(c, lines: h.lines - 1, files: h.paths.count)
     }
+
+    @Test("a file ingested again is hashed, not parsed; parsed after all if its recorded checksum changes meanwhile")
+    func unchangedFilesSkipTheParse() throws {
+        let c = try Cluster(symbols: 5, days: 20)
+        let h = try history(c, days: 3)
+        #expect(try c.coordinatorOutput(["ingest", h.dir]).0 == 0)
+        let db = try c.db()
+        defer { db.close() }
+        let store = MarketStore(db: db)
+        let path = h.paths[1], name = DailyFileName.baseName(path)
+        let recorded = try store.recordedChecksums([name])
+        let f = ParsedDailyFile(path: path, parser: DailyFileParser(), recorded: recorded[name])
+        #expect(!f.isParsed && f.rows == 0)
+        #expect(try store.load([f]).map(\.outcome) == [.unchanged])
+
+        // Another ingest records other content for the name after this one read the file: the
+        // file is loaded in full, replacing that content, never as an empty file.
+        let before = try count(c, "SELECT count(*) FROM ohlcv WHERE source_file = '\(name)'")
+        try db.execute("UPDATE ingested_files SET checksum = 'other' WHERE file_name = '\(name)'")
+        let report = try #require(try store.load([f]).first)
+        #expect(report.outcome == .replaced)
+        #expect(report.loaded == before && before > 0)
+        #expect(try count(c, "SELECT count(*) FROM ohlcv WHERE source_file = '\(name)'") == before)
+        let content = ParsedDailyFile(path: path, parser: DailyFileParser()).checksum
+        #expect(try store.recordedChecksums([name])[name] == content)
+    }
 }

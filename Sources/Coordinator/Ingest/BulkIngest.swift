@@ -76,6 +76,8 @@ public final class BulkIngest {
         var state = IngestProgress(totalFiles: paths.count)
         let queue = BatchQueue(capacity: options.queueDepth)
         let parser = DailyFileParser(strict: options.strict)
+        // Files already ingested are hashed, not parsed, when their content is what was recorded.
+        let recorded = try MarketStore(db: db).recordedChecksums(paths.map(DailyFileName.baseName))
         let (batchRows, batchFiles) = (options.batchRows, options.batchFiles)
         let producer = Thread {
             var batch: [ParsedDailyFile] = [], names = Set<String>(), rows = 0
@@ -83,7 +85,7 @@ public final class BulkIngest {
             var rowLimit = max(1, batchRows / 16)
             for path in paths {
                 if queue.isCancelled { return }
-                let f = ParsedDailyFile(path: path, parser: parser)
+                let f = ParsedDailyFile(path: path, parser: parser, recorded: recorded[DailyFileName.baseName(path)])
                 if names.contains(f.name) {  // the same file name twice: the second goes in the next batch
                     queue.put(batch); batch = []; names = []; rows = 0
                 }

@@ -58,6 +58,16 @@ public struct DailyFile: Sendable {
     public var lines: [Int]
     public var rejects: [RejectedRow]
     public var anomalies: [Anomaly]
+
+    public init(fileName: String, name: DailyFileName, bars: [Bar] = [], lines: [Int] = [],
+                rejects: [RejectedRow] = [], anomalies: [Anomaly] = []) {
+        self.fileName = fileName
+        self.name = name
+        self.bars = bars
+        self.lines = lines
+        self.rejects = rejects
+        self.anomalies = anomalies
+    }
 }
 
 /// Reads and validates daily CSV files (`Date,Symbol,Open,High,Low,Close,Volume`).

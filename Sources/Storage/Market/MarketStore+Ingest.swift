@@ -20,11 +20,10 @@ extension MarketStore {
     public func loadInTransaction(_ batch: [ParsedDailyFile], freeze: Bool = false) throws -> [IngestReport] {
         precondition(Set(batch.map(\.name)).count == batch.count, "a file name twice in one ingest batch")
         try NamedLock.lockAllInTransaction(batch.map { NamedLock.ingest(file: $0.name) }, on: db)
-        var prior: [String: String] = [:]
-        for row in try db.query("SELECT file_name, checksum FROM ingested_files WHERE file_name = ANY($1::text[])",
-                                [PGArray.text(batch.map(\.name))]).rows {
-            prior[row[0]!] = row[1]!
-        }
+        let prior = try recordedChecksums(batch.map(\.name))
+        // A file whose parse was skipped (its checksum was recorded when it was read) but whose
+        // recorded checksum has changed since is parsed now.
+        let batch = batch.map { prior[$0.name] == $0.checksum ? $0 : $0.parsed() }
         var reports: [IngestReport] = []
         var toLoad: [(name: String, checksum: String, file: DailyFile, replaces: Bool)] = []
         for f in batch {
@@ -125,6 +124,16 @@ extension MarketStore {
     public func ingestedFileNames(_ names: [String]) throws -> Set<String> {
         Set(try db.query("SELECT file_name FROM ingested_files WHERE file_name = ANY($1::text[])",
                          [PGArray.text(names)]).rows.map { $0[0]! })
+    }
+
+    /// The checksum recorded for each of `names` that was ingested before.
+    public func recordedChecksums(_ names: [String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for row in try db.query("SELECT file_name, checksum FROM ingested_files WHERE file_name = ANY($1::text[])",
+                                [PGArray.text(names)]).rows {
+            out[row[0]!] = row[1]!
+        }
+        return out
     }
 
     /// Rows in `ohlcv`, as the planner estimates them (cheap; -1 before the first ANALYZE).
