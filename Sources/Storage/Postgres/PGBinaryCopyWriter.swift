@@ -6,8 +6,8 @@ import ClosebellCore
 ///
 /// Values are stored straight into one block of memory (sent at ``blockSize``): appended
 /// byte by byte to an array, the checks of every append were a tenth of a bulk ingest's
-/// client time. ``PGConnection/copyInBinary(_:columns:_:)`` owns the block and frees it.
-public struct PGBinaryCopyWriter {
+/// client time. The writer owns the block (it cannot be copied) and frees it when it ends.
+public struct PGBinaryCopyWriter: ~Copyable {
     let conn: OpaquePointer
     let columns: Int
     /// The block being filled: `count` of its `capacity` bytes are used.
@@ -31,8 +31,7 @@ public struct PGBinaryCopyWriter {
         append(UInt32(0))
     }
 
-    /// Frees the block (after ``finish()``, or when the COPY is abandoned).
-    func deallocate() { block.deallocate() }
+    deinit { block.deallocate() }
 
     /// Room for `n` more bytes (a text value longer than the slack grows the block).
     mutating func reserve(_ n: Int) {

@@ -20,7 +20,6 @@ extension PGConnection {
                              _ fill: (inout PGBinaryCopyWriter) throws -> Void) throws -> Int {
         try copy(copySQL) { c in
             var writer = PGBinaryCopyWriter(conn: c, columns: columns)
-            defer { writer.deallocate() }
             try fill(&writer)
             try writer.finish()
         }
