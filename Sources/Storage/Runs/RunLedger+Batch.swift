@@ -45,6 +45,14 @@ extension RunLedger {
     public func applyBatch(taken: [TakenInput], results: [ResultInput],
                            check: (Int, ChunkContext) -> String?) throws -> [ResultOutcome] {
         try db.transaction {
+            // Every chunk this batch touches, locked at once in chunk order (as a cancel takes
+            // them), before any run's row: two such transactions, or one and a cancel, never
+            // wait on each other in a circle.
+            let keys = (taken.map { ($0.runId, $0.chunkNo) } + results.map { ($0.runId, $0.chunkNo) })
+            try db.query("""
+                SELECT 1 FROM chunks c JOIN unnest($1::bigint[], $2::int[]) AS k(run_id, chunk_no) USING (run_id, chunk_no)
+                ORDER BY c.run_id, c.chunk_no FOR UPDATE OF c
+                """, [PGArray.int(keys.map { Int($0.0) }), PGArray.int(keys.map(\.1))])
             for t in taken { _ = try markTaken(runId: t.runId, chunkNo: t.chunkNo, attempt: t.attempt, worker: t.worker) }
             var outcomes: [ResultOutcome] = []
             for (i, r) in results.enumerated() {

@@ -118,8 +118,13 @@ public struct RunLedger {
     }
 
     /// Cancels an unfinished run: open chunks become `cancelled`. Returns false if it had finished.
+    ///
+    /// Locks the run's chunks (in chunk order) before its row, the order in which every result
+    /// is applied (its chunk, then the run's row to recount). Taken the other way round, a cancel
+    /// that arrived while a result was being applied deadlocked with it.
     public func cancel(_ runId: Int64) throws -> Bool {
         try db.transaction {
+            try db.query("SELECT 1 FROM chunks WHERE run_id = $1 ORDER BY chunk_no FOR UPDATE", [Int(runId)])
             let n = try db.query("""
                 UPDATE runs SET status = 'cancelled', finished_at = now(), message = 'cancelled by operator'
                 WHERE run_id = $1 AND status IN ('queued', 'running')
