@@ -60,8 +60,8 @@ public final class BulkIngest {
     /// ingested before hold (by their size) at least 1,000,000 rows and more than the table does.
     func rebuildsIndexes(_ paths: [String], _ store: MarketStore) throws -> Bool {
         if let forced = options.rebuildIndexes { return forced }
-        let known = try store.ingestedFileNames(paths.map(DailyFileName.baseName))
-        let bytes = paths.filter { !known.contains(DailyFileName.baseName($0)) }.reduce(0) { total, p in
+        let known = try store.recordedChecksums(paths.map(DailyFileName.baseName))
+        let bytes = paths.filter { known[DailyFileName.baseName($0)] == nil }.reduce(0) { total, p in
             total + ((try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0)
         }
         let rows = bytes / IngestOptions.bytesPerRow

@@ -120,12 +120,6 @@ extension MarketStore {
         try db.execute("ANALYZE data_quality (market, symbol, trading_date, file_name)")
     }
 
-    /// Of `names`, those already in `ingested_files`.
-    public func ingestedFileNames(_ names: [String]) throws -> Set<String> {
-        Set(try db.query("SELECT file_name FROM ingested_files WHERE file_name = ANY($1::text[])",
-                         [PGArray.text(names)]).rows.map { $0[0]! })
-    }
-
     /// The checksum recorded for each of `names` that was ingested before.
     public func recordedChecksums(_ names: [String]) throws -> [String: String] {
         var out: [String: String] = [:]

@@ -2,9 +2,6 @@ import ClosebellCore
 import Glibc
 
 extension MarketStore {
-    /// 2000-01-01, PostgreSQL's day zero, in days since 1970-01-01.
-    static let postgresEpoch: Int32 = 10_957
-
     /// Parses rows (symbol, date, open, high, low, close, volume) in any order, in place, into
     /// one series per symbol, oldest first; `rowsPerSymbol` reserves room in each series.
     ///
@@ -35,7 +32,7 @@ extension MarketStore {
                         }
                     }
                 }
-                guard let pgDay = r.date(i, 1) else { throw PGError(sqlState: nil, message: "bad date in ohlcv") }
+                guard let day = r.date(i, 1) else { throw PGError(sqlState: nil, message: "bad date in ohlcv") }
                 var v = (0.0, 0.0, 0.0, 0.0, 0.0)
                 try withUnsafeMutableBytes(of: &v) { raw in
                     let x = raw.bindMemory(to: Double.self)
@@ -48,7 +45,7 @@ extension MarketStore {
                         x[k] = n
                     }
                 }
-                list[current].append(day: Day(daysSinceEpoch: pgDay &+ MarketStore.postgresEpoch),
+                list[current].append(day: Day(daysSinceEpoch: day),
                                      open: v.0, high: v.1, low: v.2, close: v.3, volume: v.4)
             }
             var out: [String: SymbolSeries] = [:]

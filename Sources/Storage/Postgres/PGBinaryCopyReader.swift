@@ -98,7 +98,7 @@ public struct PGBinaryRow {
     public func float8(_ i: Int) -> Double? { bigEndian(i, UInt64.self).map(Double.init(bitPattern:)) }
     public func bool(_ i: Int) -> Bool? { fields[i].flatMap { $0.count == 1 ? bytes[$0.lowerBound] != 0 : nil } }
     /// A `date`: days since 1970-01-01.
-    public func date(_ i: Int) -> Int32? { int32(i).map { $0 &+ 10_957 } }
+    public func date(_ i: Int) -> Int32? { int32(i).map { $0 &+ PGDate.epoch } }
     /// A `timestamptz`: microseconds since 1970-01-01 UTC.
     public func timestampMicros(_ i: Int) -> Int64? { int64(i).map { $0 &+ 946_684_800_000_000 } }
 }

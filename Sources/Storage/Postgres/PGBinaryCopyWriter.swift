@@ -17,8 +17,6 @@ public struct PGBinaryCopyWriter: ~Copyable {
     var field = 0
     /// A block is sent once it holds this much (1 MiB).
     static let blockSize = 1 << 20
-    /// 2000-01-01, PostgreSQL's epoch for dates, in days after 1970-01-01.
-    static let postgresEpoch: Int32 = 10_957
 
     init(conn: OpaquePointer, columns: Int) {
         self.conn = conn
@@ -103,7 +101,7 @@ public struct PGBinaryCopyWriter: ~Copyable {
     }
 
     /// Appends a `date` field.
-    public mutating func add(_ day: Day) { add(day.daysSinceEpoch - Self.postgresEpoch) }
+    public mutating func add(_ day: Day) { add(day.daysSinceEpoch - PGDate.epoch) }
 
     /// Appends a NULL.
     public mutating func addNull() {

@@ -208,10 +208,10 @@ public struct PGRawResult {
         let p = UnsafeRawPointer(PQgetvalue(res, Int32(row), Int32(col))!)
         return Double(bitPattern: UInt64(bigEndian: p.loadUnaligned(as: UInt64.self)))
     }
-    /// A binary-format `date` field: days since 2000-01-01 (4 bytes, big-endian), or nil.
+    /// A binary-format `date` field (4 bytes, big-endian) as days since 1970-01-01, or nil.
     public func date(_ row: Int, _ col: Int) -> Int32? {
         guard PQgetlength(res, Int32(row), Int32(col)) == 4 else { return nil }
         let p = UnsafeRawPointer(PQgetvalue(res, Int32(row), Int32(col))!)
-        return Int32(bigEndian: p.loadUnaligned(as: Int32.self))
+        return Int32(bigEndian: p.loadUnaligned(as: Int32.self)) &+ PGDate.epoch
     }
 }
