@@ -40,6 +40,12 @@ public struct SymbolSeries: Sendable, Equatable, Codable {
         close.append(b.close); volume.append(b.volume)
     }
 
+    /// Appends another series' rows (of later days) after these.
+    public mutating func append(contentsOf later: SymbolSeries) {
+        days += later.days; open += later.open; high += later.high; low += later.low
+        close += later.close; volume += later.volume
+    }
+
     /// Rows up to and including `day` (binary search; history is sorted).
     public func prefix(through day: Day) -> SymbolSeries {
         var lo = 0, hi = days.count

@@ -60,45 +60,6 @@ public struct MarketStore {
         try db.query("SELECT DISTINCT market FROM ingested_files ORDER BY market").rows.map { $0[0]! }
     }
 
-    /// Each symbol's last `rows` rows up to and including `day` (what its features need).
-    ///
-    /// Most symbols trade every day: one scan over the market's last `rows` trading days (by the
-    /// date index, rows of a day lie together) gives them their windows whole; the symbols are
-    /// a hashed filter and nothing is sorted by the server. Only symbols with fewer rows there
-    /// (gaps, a suspension) are looked up one by one. The result is parsed in place.
-    public func windows(_ symbols: [String], market: String, through day: Day, rows: Int) throws -> [String: SymbolSeries] {
-        guard let cutoff = try db.query("""
-            SELECT trading_date FROM (SELECT DISTINCT trading_date FROM ingested_files WHERE market = $1 AND trading_date <= $2) d
-            ORDER BY 1 DESC OFFSET $3 LIMIT 1
-            """, [market, day.description, max(0, rows - 1)]).scalar.flatMap(Day.init(iso:)) else {
-            return try windowsOneByOne(symbols, market: market, through: day, rows: rows)
-        }
-        var out = try series("""
-            SELECT symbol, trading_date, open, high, low, close, volume FROM ohlcv
-            WHERE market = $2 AND trading_date BETWEEN $3 AND $4 AND symbol = ANY($1::text[])
-            """, [PGArray.text(symbols), market, cutoff.description, day.description], capacity: symbols.count,
-            rowsPerSymbol: rows)
-        let short = symbols.filter { (out[$0]?.count ?? 0) < rows }
-        for (symbol, s) in out where s.count > rows { out[symbol] = s.suffix(rows) }
-        if !short.isEmpty {
-            out.merge(try windowsOneByOne(short, market: market, through: day, rows: rows)) { $1 }
-        }
-        return out
-    }
-
-    /// ``windows(_:market:through:rows:)`` by one index scan per symbol.
-    func windowsOneByOne(_ symbols: [String], market: String, through day: Day, rows: Int) throws -> [String: SymbolSeries] {
-        try series("""
-            SELECT s.symbol, w.trading_date, w.open, w.high, w.low, w.close, w.volume
-            FROM unnest($1::text[]) AS s(symbol)
-            CROSS JOIN LATERAL (
-                SELECT trading_date, open, high, low, close, volume FROM ohlcv o
-                WHERE o.market = $4 AND o.symbol = s.symbol AND o.trading_date <= $2
-                ORDER BY trading_date DESC LIMIT $3) w
-            """, [PGArray.text(symbols), day.description, rows, market], capacity: symbols.count,
-            rowsPerSymbol: rows)
-    }
-
     /// Each symbol's rows from `first` through `last`, plus the `before` rows preceding `first`
     /// (what a backfill's features need), oldest first.
     public func ranges(_ symbols: [String], market: String, from first: Day, through last: Day,
