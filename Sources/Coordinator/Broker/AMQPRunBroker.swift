@@ -91,10 +91,15 @@ public final class AMQPRunBroker: RunBroker {
     }
 
     public func chunkConsumers(high: Bool) -> Int? {
+        let queue = high ? topology.highChunkQueue : topology.chunkQueue
+        // On the run's own connection when it is up (``connect()``): a second one cost a handshake.
+        if session.isConnected { return try? session.withConnection { try $0.queueInfo(queue).consumers } }
         guard let c = try? AMQPConnection(url: url, heartbeatSeconds: 0) else { return nil }
         defer { c.close() }
-        return try? c.queueInfo(high ? topology.highChunkQueue : topology.chunkQueue).consumers
+        return try? c.queueInfo(queue).consumers
     }
+
+    public func connect() { session.connectOnce() }
 
     public func close() { session.close() }
 

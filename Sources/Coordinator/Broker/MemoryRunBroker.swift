@@ -79,6 +79,8 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
 
     public func chunkConsumers(high: Bool) -> Int? { consumers }
 
+    public func connect() {}
+
     public func close() {}
 
     /// Makes the next `count` publishes fail as a lost connection would (nothing is enqueued).

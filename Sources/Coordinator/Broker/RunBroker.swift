@@ -24,6 +24,10 @@ public protocol RunBroker: AnyObject {
     /// waiting for an unreachable broker; nil when unknown. Used to size a run's chunks.
     func chunkConsumers(high: Bool) -> Int?
 
+    /// Connects now, trying once and without waiting for an unreachable broker (publishing and
+    /// receiving connect, and retry, whenever they need to): the handshake is then done while the
+    /// run waits for its database connections, not after.
+    func connect()
     /// Closes the connection.
     func close()
 }

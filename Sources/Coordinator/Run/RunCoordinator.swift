@@ -120,6 +120,11 @@ public final class RunCoordinator: @unchecked Sendable {
         }
         lockConn = lock
         defer { lockConn?.close() }
+        // The broker's handshake (topology, confirms, consumers) while the run's database
+        // connections finish theirs.
+        let broker = makeBroker()
+        defer { broker.close() }
+        broker.connect()
         let db = try opening.wait()
         db.onReconnect = { [weak self] _ in try self?.retakeLock() }
         defer {
@@ -129,8 +134,6 @@ public final class RunCoordinator: @unchecked Sendable {
         }
 
         // 2. Resume the date's unfinished run, or plan a new one.
-        let broker = makeBroker()
-        defer { broker.close() }
         var t0 = Date()
         let high = request.priority == .high
         let id = try planOrResume(db, consumers: { broker.chunkConsumers(high: high) })

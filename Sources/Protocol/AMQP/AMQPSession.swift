@@ -66,6 +66,20 @@ public final class AMQPSession {
         return c
     }
 
+    /// Whether a connection is up (as far as this side knows).
+    public var isConnected: Bool { current?.isOpen == true }
+
+    /// Connects now if there is no live connection, trying once, without backoff: false when
+    /// the broker did not answer (``connection()`` retries later, as it always does).
+    @discardableResult
+    public func connectOnce() -> Bool {
+        if isConnected { return true }
+        let patient = giveUpAfterSeconds
+        giveUpAfterSeconds = 0
+        defer { giveUpAfterSeconds = patient }
+        return (try? connection()) != nil
+    }
+
     /// Runs `body` on the live connection. On a lost connection the session drops it and
     /// rethrows, so the caller can decide what to redo before calling again.
     public func withConnection<R>(_ body: (AMQPConnection) throws -> R) throws -> R {
