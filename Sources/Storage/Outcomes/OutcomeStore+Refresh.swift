@@ -33,16 +33,21 @@ extension OutcomeStore {
     /// squared errors, predictions with a direction, hits): $1 market, $2 as-of days or NULL, $3 and
     /// $4 the range (either NULL), $5 the first as-of day; `symbols` makes a further condition on a
     /// symbol column (`p.symbol`, `symbol`), applied to both the predictions and the rows.
+    ///
+    /// Rows are partitioned by symbol and grouped by model in the "C" collation: the groups are the
+    /// same (the default collation is deterministic: equal means equal bytes), and the sorts compare
+    /// bytes with abbreviated keys instead of calling `strcoll` (a daily ingest's sums: 77 ms → 50 ms).
     static func dailySums(symbols: (String) -> String) -> String {
         """
         SELECT model_kind, model_hash, as_of_date, count(*), sum(err), sum(err * err),
                count(*) FILTER (WHERE realised <> 0),
                count(*) FILTER (WHERE realised <> 0 AND sign(predicted_return) = sign(realised))
         FROM (
-            SELECT p.model_kind, coalesce(p.model_hash, '') AS model_hash, p.as_of_date, p.predicted_return,
-                   r.realised, abs(p.predicted_return - r.realised) AS err
+            SELECT p.model_kind COLLATE "C" AS model_kind, coalesce(p.model_hash, '') COLLATE "C" AS model_hash,
+                   p.as_of_date, p.predicted_return, r.realised, abs(p.predicted_return - r.realised) AS err
             FROM predictions p
-            JOIN (SELECT symbol, trading_date, close, lead(close) OVER (PARTITION BY symbol ORDER BY trading_date) AS next
+            JOIN (SELECT symbol, trading_date, close,
+                         lead(close) OVER (PARTITION BY symbol COLLATE "C" ORDER BY trading_date) AS next
                   FROM ohlcv WHERE market = $1 AND trading_date >= $5 AND \(symbols("symbol"))) o
               ON o.symbol = p.symbol AND o.trading_date = p.as_of_date
             CROSS JOIN LATERAL (SELECT (o.next / o.close - 1) * 100 AS realised) r
@@ -82,14 +87,16 @@ extension OutcomeStore {
         var changed = 0, asOf = Set<Day>()
         for day in Set(days).sorted() {
             guard let previous = try previousTradingDay(market: market, before: day) else { continue }
-            let onDay = try MarketStore(db: db).symbols(market: market, on: day)
-            let onPrevious = Set(try MarketStore(db: db).symbols(market: market, on: previous))
-            let both = onDay.filter(onPrevious.contains), gaps = onDay.filter { !onPrevious.contains($0) }
+            let onDay = try MarketStore(db: db).symbols(market: market, on: day, sorted: false)
+            let onPrevious = Set(try MarketStore(db: db).symbols(market: market, on: previous, sorted: false))
+            let both = onDay.filter(onPrevious.contains), gaps = onDay.filter { !onPrevious.contains($0) }.sorted()
             if !both.isEmpty {
                 asOf.insert(previous)
+                // Joined with the names, not `symbol = ANY(…)`: the planner estimates each element
+                // of such an array, 12 ms for 10,000 names against 0.4 ms.
                 changed += try db.query("""
-                    UPDATE predictions SET target_date = $3
-                    WHERE market = $1 AND as_of_date = $2 AND target_date <> $3 AND symbol = ANY($4::text[])
+                    UPDATE predictions p SET target_date = $3 FROM unnest($4::text[]) AS t(symbol)
+                    WHERE p.market = $1 AND p.as_of_date = $2 AND p.target_date <> $3 AND p.symbol = t.symbol
                     """, [market, previous.description, day.description, PGArray.text(both)]).affected
             }
             guard !gaps.isEmpty else { continue }
