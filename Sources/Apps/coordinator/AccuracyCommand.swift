@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 
@@ -28,10 +29,12 @@ struct AccuracyCommand: AsyncParsableCommand {
         let first = try from.map { try day($0, "--from") }, last = try to.map { try day($0, "--to") }
         if let first, let last, first > last { fail("--from \(first) is after --to \(last)") }
         await AppConfiguration.load(db.configuration)
-        let conn: PGConnection
-        do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
-        let rows = try OutcomeStore(db: conn).accuracy(by: grouping, from: first, to: last, market: market)
-        FileHandle.standardOutput.write(Data(AccuracyReport(grouping: grouping, rows: rows).render(output).utf8))
+        try await onOwnThread {
+            let conn: PGConnection
+            do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
+            let rows = try OutcomeStore(db: conn).accuracy(by: grouping, from: first, to: last, market: market)
+            FileHandle.standardOutput.write(Data(AccuracyReport(grouping: grouping, rows: rows).render(output).utf8))
+        }
     }
 
     func day(_ text: String, _ flag: String) throws -> Day {

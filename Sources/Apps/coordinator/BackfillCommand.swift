@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
+import ClosebellRuntime
 import Foundation
 
 /// `coordinator backfill`: every trading day of a range, in one run.
@@ -29,12 +30,14 @@ struct BackfillCommand: AsyncParsableCommand {
         bootstrapLogging()
         guard let first = Day(iso: from) else { fail("--from '\(RawText.display(from, limit: 40))' is not YYYY-MM-DD", code: 64) }
         guard let last = Day(iso: to) else { fail("--to '\(RawText.display(to, limit: 40))' is not YYYY-MM-DD", code: 64) }
-        let o = settings.options(asOf: last, db: db, broker: broker) { request in
-            request.firstDay = first
-            request.symbols = symbols.map {
-                $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let o = try await onOwnThread {  // the market may be looked up in the database
+            settings.options(asOf: last, db: db, broker: broker) { request in
+                request.firstDay = first
+                request.symbols = symbols.map {
+                    $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                }
+                request.onlyUnpredicted = onlyUnpredicted
             }
-            request.onlyUnpredicted = onlyUnpredicted
         }
         try await launch(o, metrics: metrics)
     }

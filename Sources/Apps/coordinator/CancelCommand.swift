@@ -2,6 +2,7 @@ import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
 import ClosebellProtocol
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 import Logging
@@ -15,23 +16,26 @@ struct Cancel: AsyncParsableCommand {
 
     func run() async throws {
         await AppConfiguration.load(db.configuration)
-        let conn: PGConnection
-        do { conn = try db.connect() } catch { fail("\(error)") }
-        guard try RunLedger(db: conn).cancel(runId) else {
-            let status = try RunLedger(db: conn).run(runId)?.status.rawValue ?? "unknown"
-            fail("run \(runId) is \(status); nothing to cancel")
+        try await onOwnThread {
+            let conn: PGConnection
+            do { conn = try db.connect() } catch { fail("\(error)") }
+            guard try RunLedger(db: conn).cancel(runId) else {
+                let status = try RunLedger(db: conn).run(runId)?.status.rawValue ?? "unknown"
+                fail("run \(runId) is \(status); nothing to cancel")
+            }
+            do {
+                let t = broker.topology
+                let c = try AMQPConnection(url: broker.url())
+                try t.topology.declare(on: c)
+                try c.enableConfirms(channel: ClosebellChannels.publish)
+                try c.publish(channel: ClosebellChannels.publish, exchange: t.controlExchange, routingKey: "",
+                              body: CancelMessage(runId: runId).encode(),
+                              properties: .init(type: WireFormat.Kind.cancel.typeName), mandatory: false)
+                try c.waitForConfirms(channel: ClosebellChannels.publish)
+            } catch {
+                print("warning: run \(runId) is cancelled in the ledger, but workers could not be told: \(error)")
+            }
+            print("run \(runId) cancelled")
         }
-        do {
-            let t = broker.topology
-            let c = try AMQPConnection(url: broker.url())
-            try t.topology.declare(on: c)
-            try c.enableConfirms(channel: ClosebellChannels.publish)
-            try c.publish(channel: ClosebellChannels.publish, exchange: t.controlExchange, routingKey: "", body: CancelMessage(runId: runId).encode(),
-                          properties: .init(type: WireFormat.Kind.cancel.typeName), mandatory: false)
-            try c.waitForConfirms(channel: ClosebellChannels.publish)
-        } catch {
-            print("warning: run \(runId) is cancelled in the ledger, but workers could not be told: \(error)")
-        }
-        print("run \(runId) cancelled")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
+import ClosebellRuntime
 import Foundation
 import Logging
 
@@ -31,7 +32,9 @@ struct CatchUpCommand: AsyncParsableCommand {
             start = d
         }
         // The request's date is replaced by each day caught up.
-        let o = settings.options(asOf: start ?? Day(daysSinceEpoch: 0), db: db, broker: broker)
+        let o = try await onOwnThread {  // the market may be looked up in the database
+            settings.options(asOf: start ?? Day(daysSinceEpoch: 0), db: db, broker: broker)
+        }
         let logger = Logger(label: "closebell.coordinator")
         try await launch({ CatchUp(options: o, since: start, logger: logger) }, metrics: metrics, logger: logger)
     }

@@ -44,14 +44,16 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         await AppConfiguration.load(db.configuration)
-        do {
-            let conn = try db.connect()
-            let applied = try Migrator.migrate(conn)
-            let version = try Migrator.currentVersion(conn)
-            print(applied.isEmpty ? "schema up to date (version \(version))"
-                  : "applied migrations \(applied.map(String.init).joined(separator: ", ")); schema version \(version)")
-        } catch let e as PGError {
-            fail(e.description)
+        try await onOwnThread {
+            do {
+                let conn = try db.connect()
+                let applied = try Migrator.migrate(conn)
+                let version = try Migrator.currentVersion(conn)
+                print(applied.isEmpty ? "schema up to date (version \(version))"
+                      : "applied migrations \(applied.map(String.init).joined(separator: ", ")); schema version \(version)")
+            } catch let e as PGError {
+                fail(e.description)
+            }
         }
     }
 }

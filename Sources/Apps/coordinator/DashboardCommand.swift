@@ -48,12 +48,14 @@ struct DashboardCommand: AsyncParsableCommand {
         options.secureCookies = secureCookies
         options.alertPolicy = AlertPolicy(hitRateBelow: s.alertHitRateBelow, maeMultiple: s.alertMAEMultiple)
         do { try options.validate() } catch { fail("\(error)", code: ExitCodes.config) }
-        do {
-            let c = try PGConnection(db.url)
-            try Migrator.migrate(c)
-            c.close()
-        } catch {
-            fail("\(error)")
+        try await onOwnThread {
+            do {
+                let c = try PGConnection(db.url)
+                try Migrator.migrate(c)
+                c.close()
+            } catch {
+                fail("\(error)")
+            }
         }
         let database = DashboardDatabase(url: db.url)
         defer { database.close() }

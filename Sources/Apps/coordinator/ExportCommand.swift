@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 
@@ -30,19 +31,21 @@ struct ExportCommand: AsyncParsableCommand {
         guard (1...10_000_000).contains(rowGroupSize) else { fail("--row-group-size \(rowGroupSize): use 1 to 10,000,000") }
         let list = symbols.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
         await AppConfiguration.load(db.configuration)
-        let conn: PGConnection
-        do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
-        let export = PredictionExport(from: first, to: last, symbols: list, market: market)
-        let started = Date()
-        do {
-            let rows = try export.write(conn, format: output, to: out, rowGroupSize: rowGroupSize)
-            if out != "-" {
-                let s = Date().timeIntervalSince(started)
-                print("exported \(rows) predictions to \(out) (\(format), \(String(format: "%.2f", s)) s, "
-                      + "\(Int(Double(rows) / max(s, 1e-9))) rows/s)")
+        try await onOwnThread {
+            let conn: PGConnection
+            do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
+            let export = PredictionExport(from: first, to: last, symbols: list, market: market)
+            let started = Date()
+            do {
+                let rows = try export.write(conn, format: output, to: out, rowGroupSize: rowGroupSize)
+                if out != "-" {
+                    let s = Date().timeIntervalSince(started)
+                    print("exported \(rows) predictions to \(out) (\(format), \(String(format: "%.2f", s)) s, "
+                          + "\(Int(Double(rows) / max(s, 1e-9))) rows/s)")
+                }
+            } catch {
+                fail("export failed: \(error)")
             }
-        } catch {
-            fail("export failed: \(error)")
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
 import ClosebellProtocol
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 import Logging
@@ -24,6 +25,11 @@ struct Ingest: AsyncParsableCommand {
     func run() async throws {
         await AppConfiguration.load(db.configuration)
         bootstrapLogging()
+        try await onOwnThread { try ingest() }
+    }
+
+    /// Ingests the files (blocking: reads them, loads them into the database).
+    func ingest() throws {
         let conn: PGConnection
         do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
         let files: [String]

@@ -2,6 +2,7 @@ import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
 import ClosebellProtocol
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 import Logging
@@ -24,6 +25,13 @@ struct Retry: AsyncParsableCommand {
     func run() async throws {
         await AppConfiguration.load(db.configuration)
         bootstrapLogging()
+        guard let o = try await onOwnThread({ try options() }) else { return }
+        try await launch(o, metrics: metrics)
+    }
+
+    /// The retry's run: the finished run's request, for its failed and unprocessed symbols (nil:
+    /// nothing to retry). Reads the ledger, so it runs off the cooperative pool.
+    func options() throws -> RunOptions? {
         let conn: PGConnection
         do { conn = try db.connect(); try Migrator.migrate(conn) } catch { fail("\(error)") }
         let ledger = RunLedger(db: conn)
@@ -33,7 +41,7 @@ struct Retry: AsyncParsableCommand {
         let (failed, unprocessed) = try ledger.retrySymbols(runId)
         conn.close()
         let symbols = Array(Set(failed + unprocessed)).sorted()
-        guard !symbols.isEmpty else { print("run \(runId) has no failed or unprocessed symbols; nothing to retry"); return }
+        guard !symbols.isEmpty else { print("run \(runId) has no failed or unprocessed symbols; nothing to retry"); return nil }
         print("retrying run \(runId) (\(r.market) \(r.asOf)): \(failed.count) failed and \(unprocessed.count) unprocessed symbols")
         request.symbols = symbols
         request.onlyUnpredicted = false
@@ -46,6 +54,6 @@ struct Retry: AsyncParsableCommand {
         o.brokerGiveUpSeconds = AppConfiguration.settings.brokerTimeoutSeconds
         o.followUp = AppConfiguration.followUp
         o.runIdFile = runIdFile
-        try await launch(o, metrics: metrics)
+        return o
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
 import ClosebellProtocol
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 import Logging
@@ -30,12 +31,14 @@ struct RunCommand: AsyncParsableCommand {
         await AppConfiguration.load(db.configuration)
         bootstrapLogging()
         guard let day = Day(iso: date) else { fail("--date '\(RawText.display(date, limit: 40))' is not YYYY-MM-DD", code: 64) }
-        let o = settings.options(asOf: day, db: db, broker: broker) { request in
-            request.symbols = symbols.map {
-                $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let o = try await onOwnThread {  // the market may be looked up in the database
+            settings.options(asOf: day, db: db, broker: broker) { request in
+                request.symbols = symbols.map {
+                    $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                }
+                request.onlyUnpredicted = onlyUnpredicted
+                request.parentRunId = parentRun
             }
-            request.onlyUnpredicted = onlyUnpredicted
-            request.parentRunId = parentRun
         }
         try await launch(o, metrics: metrics)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
 import ClosebellProtocol
+import ClosebellRuntime
 import ClosebellStorage
 import Foundation
 import Logging
@@ -15,6 +16,11 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         await AppConfiguration.load(db.configuration)
+        try await onOwnThread { try report() }
+    }
+
+    /// The runs, or one run, and the queues (blocking: the database and the broker).
+    func report() throws {
         let conn: PGConnection
         do { conn = try db.connect(); _ = try Migrator.migrate(conn) } catch { fail("\(error)") }
         let ledger = RunLedger(db: conn)
