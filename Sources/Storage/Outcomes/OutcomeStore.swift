@@ -27,16 +27,6 @@ public struct OutcomeStore {
         }
     }
 
-    /// Every model's rolling accuracy on each as-of date from `from` on, oldest first (the
-    /// dashboard's charts).
-    public func rollingHistory(from: Day) throws -> [RollingAccuracy] {
-        try db.query("""
-            SELECT model_kind, model_hash, as_of_date::text, rolling_n_20, rolling_mae_20, rolling_hit_rate_20,
-                   baseline_mae_120, baseline_days_120, rolling_days_20
-            FROM model_accuracy_daily WHERE as_of_date >= $1 ORDER BY model_kind, model_hash, as_of_date
-            """, [from.description]).decode(RollingAccuracy.init(row:))
-    }
-
     /// Whether `market` has predictions made from `from` through `to`.
     public func hasPredictions(market: String, from: Day, to: Day) throws -> Bool {
         try db.query("SELECT EXISTS (SELECT 1 FROM predictions WHERE market = $1 AND as_of_date BETWEEN $2 AND $3)",
