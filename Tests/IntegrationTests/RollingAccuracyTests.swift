@@ -50,7 +50,7 @@ struct RollingAccuracyTests {
                 let got = try store.rollingHistory(from: Day(iso: from)!)
                 let differ = zip(got, want).first { $0 != $1 }
                 #expect(got.count == want.count && differ == nil,
-                        "from \(from): \(got.count) rows, the view \(want.count); first difference \(String(describing: differ))")
+                        "from \(from): \(got.count) rows, the view \(want.count); first difference: \(differ as Any)")
                 if from == "2023-07-20" { #expect(want.count > 1000) }
             }
         }

@@ -18,7 +18,9 @@ struct WindowReadTests {
             SELECT DISTINCT trading_date::text FROM ohlcv WHERE trading_date <= $1 ORDER BY 1 DESC LIMIT 8
             """, [c.day.description]).rows.map { $0[0]! }
         let all = try db.query("SELECT DISTINCT symbol FROM ohlcv ORDER BY 1").rows.map { $0[0]! }
-        try db.execute("DELETE FROM ohlcv WHERE symbol = '\(all[3])' AND trading_date = ANY('{\(days[2]),\(days[4]),\(days[7])}')")
+        try db.execute("""
+            DELETE FROM ohlcv WHERE symbol = '\(all[3])' AND trading_date = ANY('{\(days[2]),\(days[4]),\(days[7])}')
+            """)
         try db.execute("DELETE FROM ohlcv WHERE symbol = '\(all[5])' AND trading_date = '\(days[0])'")
         let store = MarketStore(db: db)
         for rows in [1, 2, 5, 21] {

@@ -20,7 +20,9 @@ struct OwnThreadTests {
                     try await onOwnThread {
                         started.value.add(1, ordering: .sequentiallyConsistent)
                         let deadline = Date().addingTimeInterval(5)
-                        while started.value.load(ordering: .sequentiallyConsistent) < n, Date() < deadline { usleep(1000) }
+                        while started.value.load(ordering: .sequentiallyConsistent) < n, Date() < deadline {
+                            usleep(1000)
+                        }
                         return started.value.load(ordering: .sequentiallyConsistent) == n
                     }
                 }

@@ -49,8 +49,9 @@ struct Migrate: AsyncParsableCommand {
                 let conn = try db.connect()
                 let applied = try Migrator.migrate(conn)
                 let version = try Migrator.currentVersion(conn)
+                let list = applied.map(String.init).joined(separator: ", ")
                 print(applied.isEmpty ? "schema up to date (version \(version))"
-                      : "applied migrations \(applied.map(String.init).joined(separator: ", ")); schema version \(version)")
+                      : "applied migrations \(list); schema version \(version)")
             } catch let e as PGError {
                 fail(e.description)
             }

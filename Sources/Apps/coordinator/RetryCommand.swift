@@ -41,7 +41,10 @@ struct Retry: AsyncParsableCommand {
         let (failed, unprocessed) = try ledger.retrySymbols(runId)
         conn.close()
         let symbols = Array(Set(failed + unprocessed)).sorted()
-        guard !symbols.isEmpty else { print("run \(runId) has no failed or unprocessed symbols; nothing to retry"); return nil }
+        guard !symbols.isEmpty else {
+            print("run \(runId) has no failed or unprocessed symbols; nothing to retry")
+            return nil
+        }
         print("retrying run \(runId) (\(r.market) \(r.asOf)): \(failed.count) failed and \(unprocessed.count) unprocessed symbols")
         request.symbols = symbols
         request.onlyUnpredicted = false

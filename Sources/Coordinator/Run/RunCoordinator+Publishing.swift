@@ -36,8 +36,8 @@ extension RunCoordinator {
         let market = request.market, asOf = request.asOf, window = self.window
         let split = symbols.count >= 2 && symbols.count * rowsPerSymbol >= options.splitLoadRows
         guard let first = request.firstDay else {
-            guard split, let read = try db.market({ try $0.windowRead(symbols, market: market, through: asOf, rows: window) }),
-                  read.spans.count == 2, let second = secondConnection() else {
+            let read = split ? try db.market { try $0.windowRead(symbols, market: market, through: asOf, rows: window) } : nil
+            guard let read, read.spans.count == 2, let second = secondConnection() else {
                 return try db.market { try $0.windows(symbols, market: market, through: asOf, rows: window) }
             }
             let spans = read.spans

@@ -1,7 +1,8 @@
 import ClosebellCore
 
 /// How a daily run reads its symbols' windows: the market's last `rows` trading days, in one
-/// or two spans of days that can be read at once on two connections (``MarketStore/windowRead(_:market:through:rows:)``).
+/// or two spans of days that can be read at once on two connections
+/// (``MarketStore/windowRead(_:market:through:rows:)``).
 ///
 /// Split by day, not by symbol, the two reads scan disjoint rows: split by symbol, each scanned
 /// every row of the window and kept half. When the symbols are most of those that traded on the
@@ -36,7 +37,8 @@ extension MarketStore {
     /// date index, rows of a day lie together) gives them their windows whole, and nothing is
     /// sorted by the server. Only symbols with fewer rows there (gaps, a suspension) are looked
     /// up one by one. The result is parsed in place.
-    public func windows(_ symbols: [String], market: String, through day: Day, rows: Int) throws -> [String: SymbolSeries] {
+    public func windows(_ symbols: [String], market: String, through day: Day,
+                        rows: Int) throws -> [String: SymbolSeries] {
         guard let read = try windowRead(symbols, market: market, through: day, rows: rows) else {
             return try windowsOneByOne(symbols, market: market, through: day, rows: rows)
         }
@@ -98,7 +100,8 @@ extension MarketStore {
     }
 
     /// ``windows(_:market:through:rows:)`` by one index scan per symbol.
-    func windowsOneByOne(_ symbols: [String], market: String, through day: Day, rows: Int) throws -> [String: SymbolSeries] {
+    func windowsOneByOne(_ symbols: [String], market: String, through day: Day,
+                         rows: Int) throws -> [String: SymbolSeries] {
         try series("""
             SELECT s.symbol, w.trading_date, w.open, w.high, w.low, w.close, w.volume
             FROM unnest($1::text[]) AS s(symbol)

@@ -15,8 +15,9 @@ public struct MarketStore {
     /// A market's symbols with a row on `day`, sorted (or, with `sorted` false, in no order: the
     /// server's sort of 10,000 names is half of the query).
     public func symbols(market: String, on day: Day, sorted: Bool = true) throws -> [String] {
-        try db.query("SELECT symbol FROM ohlcv WHERE market = $1 AND trading_date = $2\(sorted ? " ORDER BY symbol" : "")",
-                     [market, day.description]).rows.map { $0[0]! }
+        let order = sorted ? " ORDER BY symbol" : ""
+        return try db.query("SELECT symbol FROM ohlcv WHERE market = $1 AND trading_date = $2\(order)",
+                            [market, day.description]).rows.map { $0[0]! }
     }
 
     /// Of `symbols`, those with no prediction for `day` in `market`.
