@@ -34,9 +34,10 @@ extension OutcomeStore {
     /// $4 the range (either NULL), $5 the first as-of day; `symbols` makes a further condition on a
     /// symbol column (`p.symbol`, `symbol`), applied to both the predictions and the rows.
     ///
-    /// Rows are partitioned by symbol and grouped by model in the "C" collation: the groups are the
-    /// same (the default collation is deterministic: equal means equal bytes), and the sorts compare
-    /// bytes with abbreviated keys instead of calling `strcoll` (a daily ingest's sums: 77 ms → 50 ms).
+    /// Rows are grouped by model in the "C" collation, as they are partitioned by symbol (migration 15):
+    /// the groups are the same (the default collation is deterministic: equal means equal bytes), and
+    /// the sorts compare bytes with abbreviated keys instead of calling `strcoll` (a daily ingest's sums:
+    /// 77 ms → 50 ms).
     static func dailySums(symbols: (String) -> String) -> String {
         """
         SELECT model_kind, model_hash, as_of_date, count(*), sum(err), sum(err * err),
@@ -47,7 +48,7 @@ extension OutcomeStore {
                    p.as_of_date, p.predicted_return, r.realised, abs(p.predicted_return - r.realised) AS err
             FROM predictions p
             JOIN (SELECT symbol, trading_date, close,
-                         lead(close) OVER (PARTITION BY symbol COLLATE "C" ORDER BY trading_date) AS next
+                         lead(close) OVER (PARTITION BY symbol ORDER BY trading_date) AS next
                   FROM ohlcv WHERE market = $1 AND trading_date >= $5 AND \(symbols("symbol"))) o
               ON o.symbol = p.symbol AND o.trading_date = p.as_of_date
             CROSS JOIN LATERAL (SELECT (o.next / o.close - 1) * 100 AS realised) r

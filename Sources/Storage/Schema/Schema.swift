@@ -229,5 +229,6 @@ public enum Schema {
             -- (OutcomeStore.rolling), and the models are found by one step each along this index.
             CREATE INDEX accuracy_daily_by_model ON accuracy_daily (model_kind, model_hash, as_of_date);
             """),
+        Migration(version: 15, name: "names compared byte by byte", sql: Schema.byteOrderedNames),
     ]
 }
