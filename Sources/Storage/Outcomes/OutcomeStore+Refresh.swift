@@ -13,7 +13,8 @@ extension OutcomeStore {
         return try db.transaction {
             try deleteAccuracy(market: market, days: dayList, from: from, to: to)
             return try db.query("""
-                INSERT INTO accuracy_daily (market, model_kind, model_hash, as_of_date, n, sum_abs, sum_sq, n_direction, hits)
+                INSERT INTO accuracy_daily (market, model_kind, model_hash, as_of_date,
+                                            n, sum_abs, sum_sq, n_direction, hits)
                 SELECT $1, s.* FROM (\(Self.dailySums(symbols: { _ in "true" }))) s
                 """, [market, dayList, from?.description, to?.description, first.description]).affected
         }
@@ -102,7 +103,8 @@ extension OutcomeStore {
             }
             guard !gaps.isEmpty else { continue }
             let rows = try db.query("""
-                SELECT s, (SELECT x.trading_date FROM ohlcv x WHERE x.market = $1 AND x.symbol = s AND x.trading_date < $2
+                SELECT s, (SELECT x.trading_date FROM ohlcv x
+                           WHERE x.market = $1 AND x.symbol = s AND x.trading_date < $2
                            ORDER BY x.symbol DESC, x.trading_date DESC LIMIT 1)::text
                 FROM unnest($3::text[]) AS s
                 """, [market, day.description, PGArray.text(gaps)]).rows.filter { $0[1] != nil }
