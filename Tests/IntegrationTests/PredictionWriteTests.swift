@@ -17,12 +17,8 @@ struct PredictionWriteTests {
             let ledger = RunLedger(db: db)
             let day = Day(iso: "2025-03-03")!
             func apply(_ run: Int64, _ symbols: [String], _ value: Double) throws -> ResultOutcome {
-                let rows = symbols.map {
-                    PredictionRow(symbol: $0, day: day, target: day.adding(days: 1), value: value,
-                                  kind: "linear", path: nil, hash: nil, fallback: false)
-                }
-                return try ledger.apply(runId: run, chunkNo: 0, worker: "w", computeMillis: 1, predictions: rows,
-                                        failures: []) { _ in nil }
+                try ledger.apply(runId: run, chunkNo: 0, worker: "w", computeMillis: 1,
+                                 predictions: Self.rows(symbols, value, on: day), failures: []) { _ in nil }
             }
             // A backfill-like first run predicts B and D; the second (other days' lock) predicts A–E.
             let first = try ledger.createRun(market: "nepse", asOf: day, chunks: [["B", "D"]], config: "{}",
@@ -48,10 +44,8 @@ struct PredictionWriteTests {
             let ledger = RunLedger(db: db)
             let day = Day(iso: "2025-03-03")!
             func result(_ run: Int64, _ chunk: Int, _ symbols: [String], _ value: Double) -> ResultInput {
-                ResultInput(runId: run, chunkNo: chunk, worker: "w", computeMillis: 1, predictions: symbols.map {
-                    PredictionRow(symbol: $0, day: day, target: day.adding(days: 1), value: value,
-                                  kind: "linear", path: nil, hash: nil, fallback: false)
-                }, failures: [], skips: [])
+                ResultInput(runId: run, chunkNo: chunk, worker: "w", computeMillis: 1,
+                            predictions: Self.rows(symbols, value, on: day), failures: [], skips: [])
             }
             // An earlier run predicted C: chunk 2's plain INSERT stops at it and the upsert takes over.
             let earlier = try ledger.createRun(market: "nepse", asOf: day, chunks: [["C"]], config: "{}",
@@ -75,6 +69,14 @@ struct PredictionWriteTests {
             let r = String(run)
             #expect(rows == [["A", "0.25", r, "0"], ["B", "0.25", r, "0"], ["C", "0.75", r, "2"],
                              ["D", "0.75", r, "2"], ["E", "1.5", r, "3"]], "\(rows)")
+        }
+    }
+
+    /// A linear model's prediction of `value` for each of `symbols` on `day`, for the next day.
+    static func rows(_ symbols: [String], _ value: Double, on day: Day) -> [PredictionRow] {
+        symbols.map {
+            PredictionRow(symbol: $0, day: day, target: day.adding(days: 1), value: value,
+                          kind: "linear", path: nil, hash: nil, fallback: false)
         }
     }
 }

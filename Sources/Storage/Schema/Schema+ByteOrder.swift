@@ -10,7 +10,7 @@ extension Schema {
     ///
     /// Equality is unchanged: every libc collation is deterministic, so equal means equal bytes.
     /// Order is UTF-8 byte order, which is code point order: the order Swift's `String`
-    /// comparison gives these names, whatever the database's locale.
+    /// comparison gives names in Unicode's composed form (NFC), whatever the database's locale.
     ///
     /// Only the collation changes, so no table is rewritten; the indexes on the columns are
     /// rebuilt. `prediction_outcomes` reads both tables' columns and is created again as
@@ -21,7 +21,7 @@ extension Schema {
         let tables = ["ohlcv", "data_quality", "predictions"].map { "ALTER TABLE \($0) \(columns);" }
         return (["DROP VIEW prediction_outcomes;"] + tables + [
             outcomesViewInKeyOrder,
-            "GRANT SELECT ON prediction_outcomes TO closebell_analyst;",
+            "GRANT SELECT ON prediction_outcomes TO \(analystRole);",
         ]).joined(separator: "\n")
     }
 }
