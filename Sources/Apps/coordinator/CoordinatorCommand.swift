@@ -14,7 +14,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Reads CLOSEBELL_DATABASE_URL and CLOSEBELL_AMQP_URL when no flag is given
             (`eval "$(ops/services env)"` sets both for the local servers).
             """,
-        subcommands: [Migrate.self, Ingest.self, RunCommand.self, BackfillCommand.self, CatchUpCommand.self, Status.self, Cancel.self, Retry.self,
+        subcommands: [Migrate.self, Ingest.self, RunCommand.self, BackfillCommand.self, CatchUpCommand.self, WatchCommand.self, Status.self, Cancel.self, Retry.self,
                       AccuracyCommand.self, ExportCommand.self, DashboardCommand.self, ConfigCommand.self,
                       SampleData.self]
     )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClosebellCoordinator
 import ClosebellCore
+import ClosebellStorage
 import Foundation
 
 extension RunPriority: ExpressibleByArgument {}
@@ -24,14 +25,17 @@ struct RunSettingsOptions: ParsableArguments {
     @Option(help: "Write the run's id to this file once it is planned (the dashboard's launches use it).")
     var runIdFile: String?
 
-    /// The options of a run of `day`, from these flags and the loaded settings.
-    func options(asOf day: Day, db: DatabaseOptions, broker: BrokerOptions,
+    /// The options of a run of `day`, from these flags and the loaded settings. With
+    /// `perFile`, each run's market comes from its daily file (`watch`): none is chosen here.
+    func options(asOf day: Day, db: DatabaseOptions, broker: BrokerOptions, perFile: Bool = false,
                  adjust: (inout RunRequest) -> Void = { _ in }) -> RunOptions {
         let s = AppConfiguration.settings
         let giveUp = brokerTimeout ?? s.brokerTimeoutSeconds
         guard giveUp.isFinite, giveUp > 0 else { fail("--broker-timeout \(giveUp): must be more than 0", code: 64) }
         let databaseURL = db.url
-        let chosen = chooseMarket(market ?? (s.market.isEmpty ? nil : s.market), databaseURL: databaseURL)
+        let flag = market ?? (s.market.isEmpty ? nil : s.market)
+        let chosen: (market: String, handOff: PGConnectionHandOff?) =
+            perFile ? (flag ?? "any", nil) : chooseMarket(flag, databaseURL: databaseURL)
         var request = RunRequest(market: chosen.market,
                                  asOf: day, modelStore: absolutePath(models ?? s.models))
         request.tradingWeekdays = s.tradingWeekdays

@@ -96,7 +96,8 @@ public final class RunCoordinator: @unchecked Sendable {
         let started = Date()
         try request.validate()
         // 1. The date's lock, on its own connection, held until we return; the run's own
-        // connection opens beside it.
+        // connection opens beside it (or all are borrowed from the resident session).
+        if let session = options.session { return try run(borrowing: session, started: started) }
         let url = options.databaseURL, log = logger
         let opening = ThreadFuture { try ReconnectingPGConnection(url: url, logger: log) }
         secondOpening = ThreadFuture { try SecondConnection(url: url, logger: log) }
@@ -111,7 +112,7 @@ public final class RunCoordinator: @unchecked Sendable {
             guard try NamedLock.tryHold(lockName, on: lock) else {
                 lock.close()
                 (try? opening.wait())?.close()
-                say("another coordinator is already running \(request.market) \(request.daysDescription); not starting a second one")
+                sayLocked()
                 return (.locked, nil)
             }
         } catch {
@@ -126,12 +127,18 @@ public final class RunCoordinator: @unchecked Sendable {
         defer { broker.close() }
         broker.connect()
         let db = try opening.wait()
-        db.onReconnect = { [weak self] _ in try self?.retakeLock() }
         defer {
             db.close()
             second?.close()
             second = nil
         }
+        return try run(db, broker, started: started)
+    }
+
+    /// The run itself, once the lock is held: plan or resume, publish, aggregate, report.
+    func run(_ db: ReconnectingPGConnection, _ broker: any RunBroker, started: Date) throws -> (RunExit, RunRecord?) {
+        db.onReconnect = { [weak self] _ in try self?.retakeLock() }
+        defer { db.onReconnect = nil }
 
         // 2. Resume the date's unfinished run, or plan a new one.
         var t0 = Date()

@@ -30,6 +30,9 @@ public struct RunOptions: Sendable {
     /// A connection the command already opened (to choose the market), which the first run
     /// takes as its lock connection instead of opening another. Default nil.
     public var connectionHandOff: PGConnectionHandOff?
+    /// Connections and a broker kept open across runs (`coordinator watch`), which the run
+    /// borrows instead of opening its own. Default nil: the run opens and closes its own.
+    public var session: RunSession?
 
     public init(request: RunRequest, databaseURL: String, amqpURL: AMQPURL, topology: ClosebellTopology) {
         self.request = request
