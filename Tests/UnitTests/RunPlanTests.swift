@@ -7,7 +7,12 @@ struct RunPlanTests {
     func chosenChunkSize() {
         #expect(RunPlan.chunkSize(symbols: 10_000, consumers: 2) == 1_000)
         #expect(RunPlan.chunkSize(symbols: 10_000, consumers: 8) == 313)
-        #expect(RunPlan.chunkSize(symbols: 300, consumers: 2) == 50)
+        #expect(RunPlan.chunkSize(symbols: 300, consumers: 2) == 150)  // one chunk per worker, one round
+        #expect(RunPlan.chunkSize(symbols: 600, consumers: 2) == 300)
+        #expect(RunPlan.chunkSize(symbols: 2_000, consumers: 2) == 250)  // four per worker
+        #expect(RunPlan.chunkSize(symbols: 40, consumers: 3) == 14)
+        #expect(RunPlan.chunkSize(symbols: 1, consumers: 2) == 1)
+        #expect(RunPlan.chunkSize(symbols: 0, consumers: 2) == 1)
         #expect(RunPlan.chunkSize(symbols: 10_000, consumers: nil) == 1_000)
         #expect(RunPlan.chunkSize(symbols: 10_000, daysPerSymbol: 250, consumers: 2) == 40)
         #expect(RunPlan.chunkSize(symbols: 3, daysPerSymbol: 250, consumers: 2) == 1)
