@@ -101,11 +101,6 @@ public final class AMQPRunBroker: RunBroker {
 
     public func connect() { session.connectOnce() }
 
-    public func keepAlive() {
-        guard session.isConnected else { return }
-        try? session.withConnection { try $0.service(timeoutSeconds: 0.001) }
-    }
-
     public func close() { session.close() }
 
     /// The worker's reason (`x-closebell-error`) or the broker's (`x-death` reason, e.g. `delivery_limit`).

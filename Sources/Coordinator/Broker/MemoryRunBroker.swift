@@ -81,8 +81,6 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
 
     public func connect() {}
 
-    public func keepAlive() {}
-
     public func close() {}
 
     /// Makes the next `count` publishes fail as a lost connection would (nothing is enqueued).

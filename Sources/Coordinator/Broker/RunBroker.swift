@@ -28,10 +28,6 @@ public protocol RunBroker: AnyObject {
     /// receiving connect, and retry, whenever they need to): the handshake is then done while the
     /// run waits for its database connections, not after.
     func connect()
-    /// Services the connection (heartbeats) between the runs of a resident coordinator without
-    /// handing out deliveries: those wait for the next ``receive(timeout:limit:_:)``. Never
-    /// throws; a lost connection is opened again when next needed.
-    func keepAlive()
     /// Closes the connection.
     func close()
 }

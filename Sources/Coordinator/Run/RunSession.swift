@@ -3,10 +3,15 @@ import Foundation
 import Logging
 
 /// What consecutive runs of a resident coordinator (`coordinator watch`) share: the lock's
-/// connection, the run's two database connections and the broker connection. Each run borrows
-/// them instead of opening its own, so a day's run pays no TCP, TLS, SCRAM or AMQP handshake
-/// (together 40-60 ms of a small run on this machine). Nothing a run leaves behind is kept: its
-/// named lock is released when it returns the lock connection.
+/// connection, the run's two database connections and the broker. Each run borrows them instead
+/// of opening its own, so a day's run pays no TCP, TLS or SCRAM handshake with PostgreSQL (with
+/// the process start, 40-60 ms of a small run on this machine). Nothing a run leaves behind is
+/// kept: its named lock is released when it returns the lock connection.
+///
+/// The broker connection is the exception: it is closed between runs (``release()``), so an idle
+/// watcher is no consumer of the results queue — results of another coordinator's run never
+/// wait, prefetched, in a process that is not running anything. Its handshake is made again while
+/// the next file is ingested (``connectBroker()``).
 ///
 /// Used from one thread, like the broker connection it holds (rabbitmq-c's rule); closed by its
 /// owner with ``close()``.
@@ -27,18 +32,21 @@ public final class RunSession: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Opens whatever is not open yet (the broker tried once, as a run's start does); throws
-    /// when PostgreSQL cannot be reached now.
+    /// Opens the database connections that are not open yet; throws when PostgreSQL cannot be
+    /// reached now.
     public func open() throws {
-        broker.connect()
         _ = try lockConnection()
         _ = try runConnection()
         if second == nil { second = try? SecondConnection(url: url, logger: logger) }
     }
 
-    /// Between runs: services the broker's heartbeats (results that arrive meanwhile wait for the
-    /// next run, which applies them like any other coordinator would).
-    public func idle() { broker.keepAlive() }
+    /// Connects to the broker now, trying once (a run retries as it always does).
+    public func connectBroker() { broker.connect() }
+
+    /// After the runs: the broker connection is closed (every result delivered to it was applied
+    /// by the runs' last drain; any later one goes back to the queue for the coordinator whose
+    /// run it is). The database connections stay open.
+    public func release() { broker.close() }
 
     /// Closes every connection; a later run opens them again.
     public func close() {

@@ -63,7 +63,6 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
         while !stopping {
             let names = inbox.wait(timeout: options.tick)
             if stopping { break }
-            session.idle()
             var files = finished(names)
             let due = unsettled ? options.settleTime : options.rescanInterval
             if ContinuousClock.now - lastRescan >= due {
@@ -71,7 +70,11 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
                 files += rescan().filter { !files.contains($0) }
                 let again = retry.sorted()
                 retry = []
+                if !again.isEmpty {
+                session.connectBroker()
                 for d in again where !stopping { runDay(d, session) }
+                session.release()
+            }
             }
             if !files.isEmpty { take(files, session) }
         }
@@ -84,17 +87,28 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
     /// the accuracy sums and degradation alerts of earlier days (about 25 ms) after them.
     func take(_ files: [String], _ session: RunSession) {
         guard !files.isEmpty, !stopping else { return }
-        var reports: [IngestReport] = []
+        let reports: [IngestReport]
         do {
-            let db = try session.runConnection().connection()
-            let progress = try BulkIngest(db: db, options: options.ingest, logger: logger).run(files, report: {
-                reports.append($0)
-                say($0.line)
-            }, progress: { _ in })
+            // Lent, not shared: this thread does not touch it until the ingest is over.
+            nonisolated(unsafe) let db = try session.runConnection().connection()
+            // The broker's handshake on this thread (its connection never leaves it) while the
+            // files are ingested on another (the database connection is only lent to it).
+            let ingest = ThreadFuture { [options, logger] in
+                let out = Mutex<[IngestReport]>([])
+                let progress = try BulkIngest(db: db, options: options.ingest, logger: logger).run(files, report: { r in
+                    out.withLock { $0.append(r) }
+                    Self.say(r.line)
+                }, progress: { _ in })
+                return (progress, out.withLock { $0 })
+            }
+            session.connectBroker()
+            let (progress, taken) = try ingest.wait()
+            reports = taken
             if progress.failed > 0 || reports.count > 1 { say(progress.summary) }
         } catch {
             say("ingest of \(files.count) file\(files.count == 1 ? "" : "s") failed: \(error); taken again at the next rescan")
             for f in files { taken[f] = nil }
+            session.release()
             return
         }
         for r in reports where r.outcome == .failed { taken[r.file] = nil }
@@ -103,6 +117,7 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
             return MarketDay(market: n.market, day: n.day)
         })
         for d in days.sorted() where !stopping { runDay(d, session) }
+        session.release()
         guard let db = try? session.runConnection().connection() else { return }
         OutcomeRefresh(db: db, followUp: options.run.followUp).afterIngest(reports)
     }
@@ -170,8 +185,10 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
         return options.market.map { $0 == n.market } ?? true
     }
 
+    func say(_ line: String) { Self.say(line) }
+
     /// A line on stdout, stamped like a run's own lines.
-    func say(_ line: String) {
+    static func say(_ line: String) {
         FileHandle.standardOutput.write(Data("\(Date().formatted(.iso8601)) \(line)\n".utf8))
     }
 }
