@@ -16,17 +16,21 @@ struct WatchTests {
         let db = try c.db()
         defer { db.close() }
         // The last three days' files have not come yet: they will land in the inbox.
-        let days = try db.query("SELECT trading_date FROM ingested_files ORDER BY 1 LIMIT 3 OFFSET 27").rows.map { $0[0]! }
+        let days = try db.query("SELECT trading_date FROM ingested_files ORDER BY 1 LIMIT 3 OFFSET 27").rows
+            .map { $0[0]! }
         for table in ["ohlcv", "data_quality", "ingested_files"] {
             try db.query("DELETE FROM \(table) WHERE trading_date = ANY($1::date[])", [PGArray.text(days)])
         }
         let inbox = c.dir + "/inbox"
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
         func name(_ day: String) -> String { "nepse_\(day.replacingOccurrences(of: "-", with: "")).csv" }
-        func content(_ day: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: "\(c.dir)/data/\(name(day))")) }
+        func content(_ day: String) throws -> Data {
+            try Data(contentsOf: URL(fileURLWithPath: "\(c.dir)/data/\(name(day))"))
+        }
         // Polled on this one connection: the watcher's are then the only others on the database.
         func completed(_ day: String) -> Bool {
-            (try? db.query("SELECT count(*) FROM runs WHERE as_of_date = $1 AND status = 'completed'", [day]).scalar) == "1"
+            let sql = "SELECT count(*) FROM runs WHERE as_of_date = $1 AND status = 'completed'"
+            return (try? db.query(sql, [day]).scalar) == "1"
         }
         func watcherBackends() throws -> [String] {
             try db.query("""
@@ -62,7 +66,8 @@ struct WatchTests {
         // reported by name, nothing of it loaded, and the watcher goes on.
         try Data("notes\n".utf8).write(to: URL(fileURLWithPath: "\(inbox)/notes.txt"))
         try Data("not,a,header\n1,2\n".utf8).write(to: URL(fileURLWithPath: "\(inbox)/nepse_20991231.csv"))
-        #expect(c.waitFor(20) { c.output("coordinator").contains("nepse_20991231.csv: FAILED") }, "\(c.output("coordinator"))")
+        #expect(c.waitFor(20) { c.output("coordinator").contains("nepse_20991231.csv: FAILED") },
+                "\(c.output("coordinator"))")
         #expect(try c.count("SELECT count(*) FROM runs WHERE as_of_date = '2099-12-31'") == 0)
         #expect(!watcher.hasExited)
 
@@ -96,5 +101,42 @@ struct WatchTests {
         for (d, n) in zip(days, [1, 2, 1]) {
             #expect(try c.count("SELECT count(*) FROM runs WHERE as_of_date = $1", [d]) == n)
         }
+    }
+
+    @Test("a run SIGTERM interrupted stays open and is resumed, not restarted, when the watcher starts again")
+    func resumesInterruptedRun() throws {
+        let c = try Cluster(symbols: 30, days: 30)
+        let db = try c.db()
+        defer { db.close() }
+        let day = try #require(try db.query("SELECT max(trading_date) FROM ingested_files").scalar)
+        for table in ["ohlcv", "data_quality", "ingested_files"] {
+            try db.query("DELETE FROM \(table) WHERE trading_date = $1", [day])
+        }
+        let inbox = c.dir + "/inbox"
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        // One slow worker: 300 ms a chunk of 3 symbols, so the run is still going when stopped.
+        try c.startWorkers(1, env: ["CLOSEBELL_FAULT_DELAY_MS": "300"])
+        defer { c.stopWorkers() }
+        let args = ["watch", "--inbox", inbox, "--chunk-size", "3", "--rescan", "600"]
+        let watcher = try c.spawn("coordinator", args)
+        #expect(c.waitFor(20) { c.output("coordinator").contains("watching \(inbox)") })
+        let name = "nepse_\(day.replacingOccurrences(of: "-", with: "")).csv"
+        try FileManager.default.copyItem(atPath: "\(c.dir)/data/\(name)", toPath: "\(inbox)/\(name)")
+        #expect(c.waitFor(20) {
+            (try? db.query("SELECT count(*) FROM chunks WHERE status = 'done'").scalar).flatMap { Int($0) } ?? 0 >= 2
+        })
+        watcher.signal(SIGTERM)
+        #expect(watcher.wait() == 0)
+        let open = try #require(try db.query("SELECT run_id FROM runs WHERE as_of_date = $1 AND status = 'running'",
+                                             [day]).scalar, "the stop left no open run")
+        let again = try c.spawn("coordinator", args)
+        #expect(c.waitFor(60) {
+            (try? db.query("SELECT status FROM runs WHERE run_id = $1", [Int(open)!]).scalar) == "completed"
+        }, "\(c.output("coordinator"))")
+        again.signal(SIGTERM)
+        #expect(again.wait() == 0)
+        #expect(c.output("coordinator").contains("resuming the open run \(open)"))
+        #expect(try db.query("SELECT count(*) FROM runs WHERE as_of_date = $1", [day]).scalar == "1")
+        try c.expectExactAccounting(runId: Int64(open)!)
     }
 }

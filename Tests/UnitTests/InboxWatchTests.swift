@@ -31,7 +31,9 @@ struct InboxWatchTests {
     @Test("a folder that does not exist is refused by name")
     func missingFolder() {
         #expect(throws: WatchError.self) { try InboxWatch(folder: "/nonexistent/inbox") }
-        do { _ = try InboxWatch(folder: "/nonexistent/inbox") } catch { #expect("\(error)".contains("/nonexistent/inbox")) }
+        do { _ = try InboxWatch(folder: "/nonexistent/inbox") } catch {
+            #expect("\(error)".contains("/nonexistent/inbox"))
+        }
     }
 
     @Test("event records are split into names, NUL padding dropped")

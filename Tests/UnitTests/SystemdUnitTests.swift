@@ -24,7 +24,7 @@ struct SystemdUnitTests {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test("systemd-analyze verify accepts the service and the timer; a broken timer is refused")
+    @Test("systemd-analyze verify accepts the services and the timer; a broken timer is refused")
     func verify() throws {
         let dir = NSTemporaryDirectory() + "closebell-units-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -39,6 +39,17 @@ struct SystemdUnitTests {
         try timer.write(toFile: dir + "/closebell-daily.timer", atomically: true, encoding: .utf8)
         let (code, out) = try Self.run(["verify", "closebell-daily.service", "closebell-daily.timer"], in: dir)
         #expect(code == 0 && out.isEmpty, "\(out)")
+        // The resident coordinator's unit, its coordinator the one built here.
+        let watch = try String(contentsOf: units.appendingPathComponent("closebell-watch.service"), encoding: .utf8)
+        #expect(watch.contains("ExecStart=/usr/local/bin/coordinator watch --inbox"))
+        let built = Self.root.appendingPathComponent(".build/debug/coordinator").path
+        try watch.replacingOccurrences(of: "/usr/local/bin/coordinator", with: built)
+            .replacingOccurrences(of: "EnvironmentFile=/etc/closebell/env", with: "EnvironmentFile=-/etc/closebell/env")
+            .write(toFile: dir + "/closebell-watch.service", atomically: true, encoding: .utf8)
+        if FileManager.default.isExecutableFile(atPath: built) {
+            let (w, said) = try Self.run(["verify", "closebell-watch.service"], in: dir)
+            #expect(w == 0 && said.isEmpty, "\(said)")
+        }
 
         // The check has teeth: a schedule systemd cannot parse is refused.
         try timer.replacingOccurrences(of: "Sun,Mon..Thu", with: "Sun..Thu")

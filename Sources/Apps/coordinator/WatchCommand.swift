@@ -9,7 +9,8 @@ import Logging
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Ingest daily files as they land in a folder and predict each new day at once (a resident coordinator).",
+        abstract: "Ingest daily files as they land in a folder and predict each new day at once "
+            + "(a resident coordinator).",
         discussion: """
             Instead of cron's `ingest` then `run`: a file is taken as soon as it is closed after writing or
             renamed into the folder (write it under another name, e.g. .part, then rename it), ingested, and
@@ -31,9 +32,10 @@ struct WatchCommand: AsyncParsableCommand {
         await AppConfiguration.load(db.configuration)
         bootstrapLogging()
         guard rescan.isFinite, rescan >= 1 else { fail("--rescan \(rescan): must be at least 1 second", code: 64) }
-        var o = DailyWatchOptions(inbox: absolutePath(inbox), run: settings.options(asOf: Day(daysSinceEpoch: 0), db: db,
-                                                                                    broker: broker, perFile: true))
-        o.market = settings.market ?? (AppConfiguration.settings.market.isEmpty ? nil : AppConfiguration.settings.market)
+        let run = settings.options(asOf: Day(daysSinceEpoch: 0), db: db, broker: broker, perFile: true)
+        var o = DailyWatchOptions(inbox: absolutePath(inbox), run: run)
+        let configured = AppConfiguration.settings.market
+        o.market = settings.market ?? (configured.isEmpty ? nil : configured)
         o.ingest = IngestOptions(strict: strict)
         o.rescanInterval = .milliseconds(Int64(rescan * 1000))
         let options = o

@@ -10,6 +10,7 @@ import Logging
 /// `giveUpAfter`.
 public final class AMQPRunBroker: RunBroker {
     let session: AMQPSession
+    let consumers: ConsumerState
     let url: AMQPURL
     let topology: ClosebellTopology
     let logger: Logger
@@ -25,13 +26,14 @@ public final class AMQPRunBroker: RunBroker {
         self.topology = topology
         self.url = url
         self.logger = logger
-        let t = topology
+        let t = topology, state = ConsumerState()
+        consumers = state
         session = AMQPSession(url: url, topology: t.topology, logger: logger) { c in
             try c.enableConfirms(channel: Self.publishChannel)
             try c.setPrefetch(channel: Self.resultChannel, count: resultPrefetch)
-            try c.consume(channel: Self.resultChannel, queue: t.resultQueue)
             try c.setPrefetch(channel: Self.deadChannel, count: 100)
-            try c.consume(channel: Self.deadChannel, queue: t.deadLetterQueue)
+            state.tags = [:]
+            if state.consuming { try Self.startConsuming(c, t, state) }
         }
         session.giveUpAfterSeconds = giveUpAfter.seconds
     }
@@ -100,6 +102,41 @@ public final class AMQPRunBroker: RunBroker {
     }
 
     public func connect() { session.connectOnce() }
+
+    public func setConsuming(_ on: Bool) throws {
+        guard on != consumers.consuming else { return }
+        consumers.consuming = on
+        guard session.isConnected else { return }  // the next connection honours it
+        do {
+            try session.withConnection { c in
+                if on { return try Self.startConsuming(c, topology, consumers) }
+                for (channel, tag) in consumers.tags.sorted(by: { $0.key < $1.key }) {
+                    try c.cancel(channel: channel, consumerTag: tag)
+                }
+                consumers.tags = [:]
+            }
+        } catch let e as AMQPError where e.isConnectionLoss {
+            logger.warning("broker lost; reconnecting when next needed", metadata: [LogKey.error: "\(e)"])
+        }
+    }
+
+    public var bufferedDeliveries: Int { session.isConnected ? (try? session.connection().bufferedDeliveries) ?? 0 : 0 }
+
+    public func keepAlive() {
+        guard session.isConnected else { return }
+        try? session.withConnection { try $0.service(timeoutSeconds: 0.001) }
+    }
+
+    static func startConsuming(_ c: AMQPConnection, _ t: ClosebellTopology, _ state: ConsumerState) throws {
+        state.tags[resultChannel] = try c.consume(channel: resultChannel, queue: t.resultQueue)
+        state.tags[deadChannel] = try c.consume(channel: deadChannel, queue: t.deadLetterQueue)
+    }
+
+    /// Whether results and dead letters are being taken, and the current connection's consumers.
+    final class ConsumerState {
+        var consuming = true
+        var tags: [UInt16: String] = [:]
+    }
 
     public func close() { session.close() }
 

@@ -81,6 +81,12 @@ public final class MemoryRunBroker: RunBroker, @unchecked Sendable {
 
     public func connect() {}
 
+    public func setConsuming(_ on: Bool) {}
+
+    public var bufferedDeliveries: Int { 0 }
+
+    public func keepAlive() {}
+
     public func close() {}
 
     /// Makes the next `count` publishes fail as a lost connection would (nothing is enqueued).

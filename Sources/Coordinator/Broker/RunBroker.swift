@@ -28,6 +28,16 @@ public protocol RunBroker: AnyObject {
     /// receiving connect, and retry, whenever they need to): the handshake is then done while the
     /// run waits for its database connections, not after.
     func connect()
+    /// Takes results and dead letters (true, as from the start) or stops taking them (false),
+    /// keeping the connection: a resident coordinator between runs is then no consumer of the
+    /// results queue, so no other coordinator's results wait in it. Deliveries that arrived
+    /// before the broker confirmed the stop are still handed out by ``receive(timeout:limit:_:)``.
+    func setConsuming(_ on: Bool) throws
+    /// Deliveries already received and not yet handed out.
+    var bufferedDeliveries: Int { get }
+    /// Services the connection's heartbeats while nothing else uses it (a resident coordinator
+    /// between runs). Never throws; a lost connection is opened again when next needed.
+    func keepAlive()
     /// Closes the connection.
     func close()
 }

@@ -17,11 +17,24 @@ extension RunCoordinator {
             lockConn = nil
             second = nil
         }
-        session.broker.connect()
-        return try run(try session.runConnection(), session.broker, started: started)
+        let broker = session.broker, db = try session.runConnection()
+        broker.connect()
+        try broker.setConsuming(true)
+        let outcome = try run(db, broker, started: started)
+        try stopConsuming(db, broker)
+        return outcome
+    }
+
+    /// After a resident coordinator's run: no more results are taken, and those that arrived
+    /// before the broker confirmed it (late copies, another coordinator's) are applied now, as
+    /// any coordinator applies what it receives.
+    func stopConsuming(_ db: ReconnectingPGConnection, _ broker: any RunBroker) throws {
+        try broker.setConsuming(false)
+        while broker.bufferedDeliveries > 0 { try drain(db, broker, timeout: .milliseconds(1)) }
     }
 
     func sayLocked() {
-        say("another coordinator is already running \(request.market) \(request.daysDescription); not starting a second one")
+        say("another coordinator is already running \(request.market) \(request.daysDescription); "
+            + "not starting a second one")
     }
 }

@@ -8,10 +8,10 @@ import Logging
 /// the process start, 40-60 ms of a small run on this machine). Nothing a run leaves behind is
 /// kept: its named lock is released when it returns the lock connection.
 ///
-/// The broker connection is the exception: it is closed between runs (``release()``), so an idle
-/// watcher is no consumer of the results queue — results of another coordinator's run never
-/// wait, prefetched, in a process that is not running anything. Its handshake is made again while
-/// the next file is ingested (``connectBroker()``).
+/// Between runs the broker connection stays open but consumes nothing (``RunBroker/setConsuming(_:)``):
+/// an idle watcher is no consumer of the results queue, so results of another coordinator's run
+/// never wait, prefetched, in a process that is not running anything. (Closing it instead cost
+/// 30-100 ms a day to open again: RabbitMQ's handshake and the topology's declarations.)
 ///
 /// Used from one thread, like the broker connection it holds (rabbitmq-c's rule); closed by its
 /// owner with ``close()``.
@@ -32,21 +32,18 @@ public final class RunSession: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Opens the database connections that are not open yet; throws when PostgreSQL cannot be
-    /// reached now.
+    /// Opens what is not open yet: the broker (tried once, consuming nothing until a run starts)
+    /// and the database connections; throws when PostgreSQL cannot be reached now.
     public func open() throws {
+        try? broker.setConsuming(false)
+        broker.connect()
         _ = try lockConnection()
         _ = try runConnection()
         if second == nil { second = try? SecondConnection(url: url, logger: logger) }
     }
 
-    /// Connects to the broker now, trying once (a run retries as it always does).
-    public func connectBroker() { broker.connect() }
-
-    /// After the runs: the broker connection is closed (every result delivered to it was applied
-    /// by the runs' last drain; any later one goes back to the queue for the coordinator whose
-    /// run it is). The database connections stay open.
-    public func release() { broker.close() }
+    /// Between runs: services the broker connection's heartbeats.
+    public func idle() { broker.keepAlive() }
 
     /// Closes every connection; a later run opens them again.
     public func close() {

@@ -11,7 +11,8 @@ import Synchronization
 /// Nothing is lost while it is down: on start (and at every rescan) the inbox's files are taken
 /// again; unchanged ones are no-ops by checksum, new or changed ones are loaded and run. A day
 /// whose run failed or was locked is tried again at the next rescan. It never exits on its own:
-/// SIGTERM stops it between files (a run in progress stays open for a later `run` to resume).
+/// SIGTERM stops it between files; a run in progress stays open, and is resumed when the watcher
+/// starts again.
 public final class DailyWatch: RunDriver, @unchecked Sendable {
     let options: DailyWatchOptions
     let logger: Logger
@@ -21,8 +22,9 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
     private let started = Atomic<Bool>(false)
     /// Size and modification time of each file taken, so a rescan re-reads only changed ones.
     private var taken: [String: FileStamp] = [:]
-    /// Days whose run did not complete, tried again at the next rescan.
-    private var retry: Set<MarketDay> = []
+    /// Days whose run did not complete, tried again at the next rescan unless a run newer than
+    /// the mark (the newest run's id when it was put here) completed them meanwhile.
+    private var retry: [MarketDay: Int64] = [:]
     /// The last rescan left a file that was still changing.
     private var unsettled = false
 
@@ -57,24 +59,27 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
         started.store(true, ordering: .relaxed)
         say("watching \(options.inbox) for daily files"
             + (options.market.map { " of \($0)" } ?? "")
-            + (inbox.notices ? "" : " (rescanning every \(Int(options.rescanInterval.seconds)) s: inotify unavailable)"))
+            + (inbox.notices ? "" : " (inotify unavailable: rescanning every \(Int(options.rescanInterval.seconds)) s)"))
         take(rescan(), session)
+        resumeOpenRuns(session)
         var lastRescan = ContinuousClock.now
         while !stopping {
             let names = inbox.wait(timeout: options.tick)
             if stopping { break }
+            session.idle()
             var files = finished(names)
             let due = unsettled ? options.settleTime : options.rescanInterval
             if ContinuousClock.now - lastRescan >= due {
                 lastRescan = ContinuousClock.now
                 files += rescan().filter { !files.contains($0) }
-                let again = retry.sorted()
-                retry = []
-                if !again.isEmpty {
-                session.connectBroker()
-                for d in again where !stopping { runDay(d, session) }
-                session.release()
-            }
+                let again = retry.sorted { $0.key < $1.key }
+                retry = [:]
+                for (d, mark) in again where !stopping {
+                    let db = try? session.runConnection().connection()
+                    let done = try? db.map { try RunLedger(db: $0).dailyRunCompleted(market: d.market, day: d.day, after: mark) }
+                    if done == true { continue }  // another coordinator completed it
+                    runDay(d, session)
+                }
             }
             if !files.isEmpty { take(files, session) }
         }
@@ -87,28 +92,18 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
     /// the accuracy sums and degradation alerts of earlier days (about 25 ms) after them.
     func take(_ files: [String], _ session: RunSession) {
         guard !files.isEmpty, !stopping else { return }
-        let reports: [IngestReport]
+        var reports: [IngestReport] = []
         do {
-            // Lent, not shared: this thread does not touch it until the ingest is over.
-            nonisolated(unsafe) let db = try session.runConnection().connection()
-            // The broker's handshake on this thread (its connection never leaves it) while the
-            // files are ingested on another (the database connection is only lent to it).
-            let ingest = ThreadFuture { [options, logger] in
-                let out = Mutex<[IngestReport]>([])
-                let progress = try BulkIngest(db: db, options: options.ingest, logger: logger).run(files, report: { r in
-                    out.withLock { $0.append(r) }
-                    Self.say(r.line)
-                }, progress: { _ in })
-                return (progress, out.withLock { $0 })
-            }
-            session.connectBroker()
-            let (progress, taken) = try ingest.wait()
-            reports = taken
+            let db = try session.runConnection().connection()
+            let progress = try BulkIngest(db: db, options: options.ingest, logger: logger).run(files, report: {
+                reports.append($0)
+                say($0.line)
+            }, progress: { _ in })
             if progress.failed > 0 || reports.count > 1 { say(progress.summary) }
         } catch {
-            say("ingest of \(files.count) file\(files.count == 1 ? "" : "s") failed: \(error); taken again at the next rescan")
+            say("ingest of \(files.count) file\(files.count == 1 ? "" : "s") failed: \(error); "
+                + "taken again at the next rescan")
             for f in files { taken[f] = nil }
-            session.release()
             return
         }
         for r in reports where r.outcome == .failed { taken[r.file] = nil }
@@ -117,7 +112,6 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
             return MarketDay(market: n.market, day: n.day)
         })
         for d in days.sorted() where !stopping { runDay(d, session) }
-        session.release()
         guard let db = try? session.runConnection().connection() else { return }
         OutcomeRefresh(db: db, followUp: options.run.followUp).afterIngest(reports)
     }
@@ -138,11 +132,27 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
             exit = try coordinator.run().0
         } catch {
             say("\(d.market) \(d.day): the run could not be carried out: \(error); tried again at the next rescan")
-            retry.insert(d)
+            retryLater(d, session)
             return
         }
         say("\(d.market) \(d.day): exit \(exit.rawValue) (\(exit))")
-        if exit == .failed || exit == .locked, !stopping { retry.insert(d) }
+        if exit == .failed || exit == .locked, !stopping { retryLater(d, session) }
+    }
+
+    func retryLater(_ d: MarketDay, _ session: RunSession) {
+        let db = try? session.runConnection().connection()
+        retry[d] = (try? db.map { try RunLedger(db: $0).newestRunId() }) ?? 0
+    }
+
+    /// On start: daily runs left open (by a stop or a crash) are resumed now; one another
+    /// coordinator is running is found locked and looked at again at the next rescan.
+    func resumeOpenRuns(_ session: RunSession) {
+        guard let db = try? session.runConnection().connection(),
+              let open = try? RunLedger(db: db).openDailyRuns() else { return }
+        for r in open where accepts(market: r.market) && !stopping {
+            say("resuming the open run \(r.id) of \(r.market) \(r.asOf)")
+            runDay(MarketDay(market: r.market, day: r.asOf), session)
+        }
     }
 
     /// The daily files among the names inotify reported, as paths (of this watcher's market).
@@ -182,13 +192,13 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
 
     func accepts(_ name: String) -> Bool {
         guard let n = DailyFileName(name) else { return false }
-        return options.market.map { $0 == n.market } ?? true
+        return accepts(market: n.market)
     }
 
-    func say(_ line: String) { Self.say(line) }
+    func accepts(market: String) -> Bool { options.market.map { $0 == market } ?? true }
 
     /// A line on stdout, stamped like a run's own lines.
-    static func say(_ line: String) {
+    func say(_ line: String) {
         FileHandle.standardOutput.write(Data("\(Date().formatted(.iso8601)) \(line)\n".utf8))
     }
 }
@@ -208,7 +218,8 @@ struct FileStamp: Equatable {
     init?(_ path: String) {
         guard let a = try? FileManager.default.attributesOfItem(atPath: path),
               (a[.type] as? FileAttributeType) == .typeRegular,
-              let size = (a[.size] as? NSNumber)?.intValue, let modified = a[.modificationDate] as? Date else { return nil }
+              let size = (a[.size] as? NSNumber)?.intValue, let modified = a[.modificationDate] as? Date
+        else { return nil }
         self.size = size
         self.modified = modified
     }

@@ -25,6 +25,26 @@ extension AMQPConnection {
         return ok.pointee.consumer_tag.string
     }
 
+    /// Stops the consumer `consumerTag` and waits for the broker to confirm it. Deliveries it
+    /// sent before that are buffered as usual (still unacknowledged, still this connection's) and
+    /// handed out by ``nextDelivery(timeoutSeconds:)``; none come after.
+    public func cancel(channel: UInt16, consumerTag: String, timeoutSeconds: Double = 30) throws {
+        let st = try live()
+        cancelConfirmed.remove(channel)
+        let rc = withAMQPBytes(consumerTag) { tag -> Int32 in
+            var m = amqp_basic_cancel_t(consumer_tag: tag, nowait: 0)
+            return amqp_send_method(st, channel, CLOSEBELL_BASIC_CANCEL, &m)
+        }
+        try checkStatus(rc, "cancel consumer on channel \(channel)")
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while !cancelConfirmed.contains(channel) {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { throw AMQPError(.library, "cancel consumer on channel \(channel): no reply") }
+            try readFrame(timeoutSeconds: remaining)
+        }
+        cancelConfirmed.remove(channel)
+    }
+
     /// The next delivery, waiting up to `timeoutSeconds` (nil: forever). Returns nil on timeout.
     /// Also services heartbeats and records confirms, so calling it often keeps the connection alive.
     public func nextDelivery(timeoutSeconds: Double?) throws -> AMQPDelivery? {

@@ -58,6 +58,8 @@ extension AMQPConnection {
             _ = amqp_send_method(st, 0, CLOSEBELL_CONNECTION_CLOSE_OK, &ok)
             markBroken()
             throw AMQPError(.connectionClosed, "broker closed the connection: \(text)", replyCode: code)
+        case CLOSEBELL_BASIC_CANCEL_OK:
+            cancelConfirmed.insert(channel)
         case CLOSEBELL_BASIC_CANCEL:
             throw AMQPError(.channelClosed, "broker cancelled the consumer on channel \(channel) (queue deleted?)")
         default:

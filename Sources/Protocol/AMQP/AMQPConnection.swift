@@ -33,6 +33,8 @@ public final class AMQPConnection {
     var buffered: [AMQPDelivery] = []
     var bufferedHead = 0
     var confirms: [UInt16: ConfirmState] = [:]
+    /// Channels whose consumer cancel the broker confirmed and the caller has not yet seen.
+    var cancelConfirmed: Set<UInt16> = []
 
     struct ConfirmState {
         var nextSeq: UInt64 = 1

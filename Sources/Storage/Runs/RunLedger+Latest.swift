@@ -31,3 +31,28 @@ extension RunLedger {
         Int(try db.query("SELECT count(*) FROM runs WHERE status IN ('queued', 'running')").scalar ?? "0") ?? 0
     }
 }
+
+extension RunLedger {
+    /// The newest run's id (0 before any run): a mark that ``dailyRunCompleted(market:day:after:)``
+    /// compares with.
+    public func newestRunId() throws -> Int64 {
+        Int64(try db.query("SELECT coalesce(max(run_id), 0) FROM runs").scalar ?? "0") ?? 0
+    }
+
+    /// Whether a daily run of `day` newer than run `mark` completed (with or without failures).
+    public func dailyRunCompleted(market: String, day: Day, after mark: Int64) throws -> Bool {
+        try db.query("""
+            SELECT EXISTS (SELECT 1 FROM runs WHERE market = $1 AND as_of_date = $2 AND first_date IS NULL
+              AND run_id > $3 AND status IN ('completed', 'completed_with_failures'))
+            """, [market, day.description, Int(mark)]).scalar == "t"
+    }
+
+    /// Daily runs still queued or running (left open by a stop or a crash, or another
+    /// coordinator's in progress), oldest first.
+    public func openDailyRuns() throws -> [RunRecord] {
+        try db.query("""
+            SELECT \(RunRecord.columns) FROM runs
+            WHERE status IN ('queued', 'running') AND first_date IS NULL AND parent_run_id IS NULL ORDER BY run_id
+            """).decode(RunRecord.init(row:))
+    }
+}
