@@ -36,16 +36,23 @@ struct InboxWatchTests {
         }
     }
 
-    @Test("event records are split into names, NUL padding dropped")
+    @Test("event records are split into names, NUL padding dropped; a queue overflow is noticed")
     func parsesRecords() {
-        func record(_ name: String, pad: Int) -> [UInt8] {
-            let n = Array(name.utf8) + [UInt8](repeating: 0, count: pad)
-            var len = UInt32(n.count)
-            var bytes = [UInt8](repeating: 0, count: 12)
+        func record(_ name: String, pad: Int, mask: UInt32 = 0x8) -> [UInt8] {
+            let n = Array(name.utf8) + [UInt8](repeating: 0, count: name.isEmpty ? 0 : pad)
+            var m = mask, len = UInt32(n.count)
+            var bytes = [UInt8](repeating: 0, count: 4)
+            withUnsafeBytes(of: &m) { bytes += $0 }
+            bytes += [UInt8](repeating: 0, count: 4)
             withUnsafeBytes(of: &len) { bytes += $0 }
             return bytes + n
         }
+        var overflow = false
         let raw = record("a.csv", pad: 3) + record("nepse_20250101.csv", pad: 6)
-        #expect(InboxWatch.names(in: raw[...]) == ["a.csv", "nepse_20250101.csv"])
+        #expect(InboxWatch.names(in: raw[...], overflow: &overflow) == ["a.csv", "nepse_20250101.csv"])
+        #expect(!overflow)
+        let dropped = record("", pad: 0, mask: 0x4000) + record("b.csv", pad: 11)
+        #expect(InboxWatch.names(in: dropped[...], overflow: &overflow) == ["b.csv"])
+        #expect(overflow)
     }
 }

@@ -117,6 +117,13 @@ public final class AMQPRunBroker: RunBroker {
             }
         } catch let e as AMQPError where e.isConnectionLoss {
             logger.warning("broker lost; reconnecting when next needed", metadata: [LogKey.error: "\(e)"])
+        } catch where !on {
+            // A cancel the broker did not confirm leaves the consumers' state unknown: the
+            // connection is dropped (its unacked deliveries go back to the queue), and the next
+            // one consumes nothing until asked.
+            logger.warning("could not stop consuming; dropping the broker connection", metadata: [LogKey.error: "\(error)"])
+            consumers.tags = [:]
+            session.reset()
         }
     }
 

@@ -12,7 +12,8 @@ public enum RunPlan {
     /// The chunk size chosen for a run when none is given: a multiple of the workers' number of
     /// chunks, up to four per worker (so a slow or lost worker costs little and the load evens
     /// out) while chunks keep about ``economicalChunk`` symbols or more — a small run goes out as
-    /// one chunk per worker, served in one round — and at most 1,000 symbols. A backfill aims at
+    /// one chunk per worker, served in one round, or fewer chunks than workers when it is smaller
+    /// still — and at most 1,000 symbols. A backfill aims at
     /// about 10,000 (symbol, day) entries per chunk. `consumers` nil: two workers assumed.
     public static func chunkSize(symbols: Int, daysPerSymbol: Int = 1, consumers: Int?) -> Int {
         let workers = max(1, consumers ?? 2)
@@ -21,7 +22,8 @@ public enum RunPlan {
             return max(1, min(even, backfillEntries / daysPerSymbol))
         }
         let perWorker = min(4, max(1, (symbols + workers * economicalChunk / 2) / (workers * economicalChunk)))
-        let chunks = workers * perWorker
+        // Never more chunks than economical ones, however many workers there are.
+        let chunks = max(1, min(workers * perWorker, (symbols + economicalChunk - 1) / economicalChunk))
         return min(1_000, max(1, (symbols + chunks - 1) / chunks))
     }
 

@@ -19,10 +19,18 @@ extension RunCoordinator {
         }
         let broker = session.broker, db = try session.runConnection()
         broker.connect()
-        try broker.setConsuming(true)
-        let outcome = try run(db, broker, started: started)
-        try stopConsuming(db, broker)
-        return outcome
+        do {
+            try broker.setConsuming(true)
+            let outcome = try run(db, broker, started: started)
+            try stopConsuming(db, broker)
+            return outcome
+        } catch {
+            // Whatever was received and not applied goes back to the queue with the connection,
+            // and the next connection consumes nothing until a run asks.
+            broker.close()
+            try? broker.setConsuming(false)
+            throw error
+        }
     }
 
     /// After a resident coordinator's run: no more results are taken, and those that arrived

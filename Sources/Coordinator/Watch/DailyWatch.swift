@@ -22,9 +22,9 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
     private let started = Atomic<Bool>(false)
     /// Size and modification time of each file taken, so a rescan re-reads only changed ones.
     private var taken: [String: FileStamp] = [:]
-    /// Days whose run did not complete, tried again at the next rescan unless a run newer than
-    /// the mark (the newest run's id when it was put here) completed them meanwhile.
-    private var retry: [MarketDay: Int64] = [:]
+    /// Days whose run did not complete, tried again at the next rescan unless a run completed
+    /// them after the mark (the server's clock when they were put here; nil: unknown).
+    private var retry: [MarketDay: String?] = [:]
     /// The last rescan left a file that was still changing.
     private var unsettled = false
 
@@ -59,9 +59,10 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
         started.store(true, ordering: .relaxed)
         say("watching \(options.inbox) for daily files"
             + (options.market.map { " of \($0)" } ?? "")
-            + (inbox.notices ? "" : " (inotify unavailable: rescanning every \(Int(options.rescanInterval.seconds)) s)"))
+            + (inbox.notices ? "" : " (no inotify: rescanning every \(Int(options.rescanInterval.seconds)) s)"))
         take(rescan(), session)
         resumeOpenRuns(session)
+        runUnpredicted(session)
         var lastRescan = ContinuousClock.now
         while !stopping {
             let names = inbox.wait(timeout: options.tick)
@@ -69,15 +70,14 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
             session.idle()
             var files = finished(names)
             let due = unsettled ? options.settleTime : options.rescanInterval
-            if ContinuousClock.now - lastRescan >= due {
+            if inbox.overflowed || ContinuousClock.now - lastRescan >= due {
+                inbox.overflowed = false
                 lastRescan = ContinuousClock.now
                 files += rescan().filter { !files.contains($0) }
                 let again = retry.sorted { $0.key < $1.key }
                 retry = [:]
                 for (d, mark) in again where !stopping {
-                    let db = try? session.runConnection().connection()
-                    let done = try? db.map { try RunLedger(db: $0).dailyRunCompleted(market: d.market, day: d.day, after: mark) }
-                    if done == true { continue }  // another coordinator completed it
+                    if let mark, completed(d, since: mark, session) { continue }  // another coordinator did
                     runDay(d, session)
                 }
             }
@@ -106,7 +106,7 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
             for f in files { taken[f] = nil }
             return
         }
-        for r in reports where r.outcome == .failed { taken[r.file] = nil }
+        // A file that failed keeps its stamp: taken again once it changes, not at every rescan.
         let days = Set(reports.compactMap { r -> MarketDay? in
             guard r.outcome == .loaded || r.outcome == .replaced, let n = DailyFileName(r.file) else { return nil }
             return MarketDay(market: n.market, day: n.day)
@@ -141,7 +141,32 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
 
     func retryLater(_ d: MarketDay, _ session: RunSession) {
         let db = try? session.runConnection().connection()
-        retry[d] = (try? db.map { try RunLedger(db: $0).newestRunId() }) ?? 0
+        retry[d] = .some(try? db.map { try RunLedger(db: $0).serverNow() })
+    }
+
+    func completed(_ d: MarketDay, since mark: String, _ session: RunSession) -> Bool {
+        guard let db = try? session.runConnection().connection() else { return false }
+        return (try? RunLedger(db: db).dailyRunCompleted(market: d.market, day: d.day, since: mark)) == true
+    }
+
+    /// On start: the days of the inbox's files that no run completed, after the latest day a run
+    /// completed (only the newest when none did), as `catch-up` would — a stop or a crash between
+    /// a file's ingest and its run, or a day whose run failed before a restart, is not lost.
+    func runUnpredicted(_ session: RunSession) {
+        guard let db = try? session.runConnection().connection(),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: options.inbox) else { return }
+        let ledger = RunLedger(db: db), market = MarketStore(db: db)
+        let files = names.compactMap(DailyFileName.init).filter { accepts(market: $0.market) }
+        for (m, named) in Dictionary(grouping: files, by: \.market).sorted(by: { $0.key < $1.key }) {
+            let latest = (try? ledger.latestCompletedDay(market: m)) ?? nil
+            let start = latest ?? Day(daysSinceEpoch: 0)
+            // Only days with data: a file that failed its ingest has nothing to run.
+            guard let withData = try? market.tradingDays(market: m, after: start),
+                  let done = try? ledger.completedDays(market: m, after: start) else { continue }
+            var days = Set(named.map(\.day)).intersection(withData).subtracting(done).sorted()
+            if latest == nil { days = days.suffix(1) }
+            for day in days where !stopping { runDay(MarketDay(market: m, day: day), session) }
+        }
     }
 
     /// On start: daily runs left open (by a stop or a crash) are resumed now; one another

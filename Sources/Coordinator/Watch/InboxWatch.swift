@@ -36,6 +36,9 @@ final class InboxWatch {
     /// Whether files are noticed as they are finished (false: only by rescanning).
     var notices: Bool { fd >= 0 }
 
+    /// Set when the kernel's event queue overflowed (events were dropped): the caller rescans.
+    var overflowed = false
+
     /// Waits up to `timeout` for files to be finished and returns their names (empty on timeout;
     /// without inotify it just sleeps). Interrupted waits (a signal) return early, empty.
     func wait(timeout: Duration) -> [String] {
@@ -50,20 +53,22 @@ final class InboxWatch {
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             guard n > 0 else { break }
-            names += Self.names(in: buffer[0..<n])
+            names += Self.names(in: buffer[0..<n], overflow: &overflowed)
         }
         return names
     }
 
     /// The file names in a run of `inotify_event` records (each: wd, mask, cookie, len, name
-    /// padded with NULs to `len` bytes).
-    static func names(in bytes: ArraySlice<UInt8>) -> [String] {
+    /// padded with NULs to `len` bytes); `overflow` is set by an `IN_Q_OVERFLOW` record.
+    static func names(in bytes: ArraySlice<UInt8>, overflow: inout Bool) -> [String] {
         var out: [String] = []
         var i = bytes.startIndex
         let header = 16
         while i + header <= bytes.endIndex {
-            let offset = i - bytes.startIndex + 12
-            let len = Int(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) })
+            let offset = i - bytes.startIndex
+            let mask = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self) }
+            let len = Int(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self) })
+            if mask & 0x4000 != 0 { overflow = true }  // IN_Q_OVERFLOW
             let start = i + header, end = min(bytes.endIndex, start + len)
             let raw = bytes[start..<end].prefix { $0 != 0 }
             if !raw.isEmpty { out.append(String(decoding: raw, as: UTF8.self)) }

@@ -33,18 +33,18 @@ extension RunLedger {
 }
 
 extension RunLedger {
-    /// The newest run's id (0 before any run): a mark that ``dailyRunCompleted(market:day:after:)``
-    /// compares with.
-    public func newestRunId() throws -> Int64 {
-        Int64(try db.query("SELECT coalesce(max(run_id), 0) FROM runs").scalar ?? "0") ?? 0
+    /// The server's clock now: a mark that ``dailyRunCompleted(market:day:since:)`` compares with
+    /// (a run resumed under its old id, or another coordinator's, finishes after it).
+    public func serverNow() throws -> String {
+        try db.query("SELECT now()::text").scalar ?? ""
     }
 
-    /// Whether a daily run of `day` newer than run `mark` completed (with or without failures).
-    public func dailyRunCompleted(market: String, day: Day, after mark: Int64) throws -> Bool {
+    /// Whether a daily run of `day` finished, completed (with or without failures), after `mark`.
+    public func dailyRunCompleted(market: String, day: Day, since mark: String) throws -> Bool {
         try db.query("""
             SELECT EXISTS (SELECT 1 FROM runs WHERE market = $1 AND as_of_date = $2 AND first_date IS NULL
-              AND run_id > $3 AND status IN ('completed', 'completed_with_failures'))
-            """, [market, day.description, Int(mark)]).scalar == "t"
+              AND finished_at > $3::timestamptz AND status IN ('completed', 'completed_with_failures'))
+            """, [market, day.description, mark]).scalar == "t"
     }
 
     /// Daily runs still queued or running (left open by a stop or a crash, or another
