@@ -40,6 +40,9 @@ struct WatchTests {
         }
         try c.startWorkers(2)
         defer { c.stopWorkers() }
+        // A folder that is not there is bad usage, said by name.
+        let (missing, said0) = try c.coordinatorOutput(["watch", "--inbox", inbox + "-missing"])
+        #expect(missing == 64 && said0.contains("--inbox \(inbox)-missing: no such folder"), "\(said0)")
         // A rescan only every 10 minutes: within the test, only inotify can bring the files in.
         let args = ["watch", "--inbox", inbox, "--chunk-size", "10", "--rescan", "600"]
         let watcher = try c.spawn("coordinator", args)

@@ -32,6 +32,10 @@ struct WatchCommand: AsyncParsableCommand {
         await AppConfiguration.load(db.configuration)
         bootstrapLogging()
         guard rescan.isFinite, rescan >= 1 else { fail("--rescan \(rescan): must be at least 1 second", code: 64) }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: inbox, isDirectory: &isDir), isDir.boolValue else {
+            fail("--inbox \(inbox): no such folder", code: 64)
+        }
         let run = settings.options(asOf: Day(daysSinceEpoch: 0), db: db, broker: broker, perFile: true)
         var o = DailyWatchOptions(inbox: absolutePath(inbox), run: run)
         let configured = AppConfiguration.settings.market

@@ -32,6 +32,12 @@ public final class CatchUp: RunDriver, @unchecked Sendable {
         guard let start = try since ?? RunLedger(db: db).latestCompletedDay(market: market) else {
             throw RunRequestError("no run of \(market) has completed yet: give --since DATE (days after it are predicted)")
         }
+        return try Self.uncompletedDays(market: market, after: start, db: db)
+    }
+
+    /// The trading days of `market` with data after `start` (exclusive) that no run completed,
+    /// oldest first: what a catch-up predicts (and a starting watcher, for its inbox's files).
+    public static func uncompletedDays(market: String, after start: Day, db: PGConnection) throws -> [Day] {
         let done = try RunLedger(db: db).completedDays(market: market, after: start)
         return try MarketStore(db: db).tradingDays(market: market, after: start).filter { !done.contains($0) }
     }

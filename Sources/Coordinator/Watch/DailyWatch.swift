@@ -97,7 +97,7 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
             let db = try session.runConnection().connection()
             let progress = try BulkIngest(db: db, options: options.ingest, logger: logger).run(files, report: {
                 reports.append($0)
-                say($0.line)
+                if $0.outcome != .unchanged { say($0.line) }  // a start's rescan finds every old file unchanged
             }, progress: { _ in })
             if progress.failed > 0 || reports.count > 1 { say(progress.summary) }
         } catch {
@@ -155,15 +155,13 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
     func runUnpredicted(_ session: RunSession) {
         guard let db = try? session.runConnection().connection(),
               let names = try? FileManager.default.contentsOfDirectory(atPath: options.inbox) else { return }
-        let ledger = RunLedger(db: db), market = MarketStore(db: db)
         let files = names.compactMap(DailyFileName.init).filter { accepts(market: $0.market) }
         for (m, named) in Dictionary(grouping: files, by: \.market).sorted(by: { $0.key < $1.key }) {
-            let latest = (try? ledger.latestCompletedDay(market: m)) ?? nil
-            let start = latest ?? Day(daysSinceEpoch: 0)
+            let latest = (try? RunLedger(db: db).latestCompletedDay(market: m)) ?? nil
             // Only days with data: a file that failed its ingest has nothing to run.
-            guard let withData = try? market.tradingDays(market: m, after: start),
-                  let done = try? ledger.completedDays(market: m, after: start) else { continue }
-            var days = Set(named.map(\.day)).intersection(withData).subtracting(done).sorted()
+            guard let open = try? CatchUp.uncompletedDays(market: m, after: latest ?? Day(daysSinceEpoch: 0), db: db)
+            else { continue }
+            var days = Set(named.map(\.day)).intersection(open).sorted()
             if latest == nil { days = days.suffix(1) }
             for day in days where !stopping { runDay(MarketDay(market: m, day: day), session) }
         }
@@ -173,8 +171,8 @@ public final class DailyWatch: RunDriver, @unchecked Sendable {
     /// coordinator is running is found locked and looked at again at the next rescan.
     func resumeOpenRuns(_ session: RunSession) {
         guard let db = try? session.runConnection().connection(),
-              let open = try? RunLedger(db: db).openDailyRuns() else { return }
-        for r in open where accepts(market: r.market) && !stopping {
+              let active = try? RunLedger(db: db).activeRuns() else { return }
+        for r in active.reversed() where r.kind == .daily && accepts(market: r.market) && !stopping {
             say("resuming the open run \(r.id) of \(r.market) \(r.asOf)")
             runDay(MarketDay(market: r.market, day: r.asOf), session)
         }

@@ -46,13 +46,5 @@ extension RunLedger {
               AND finished_at > $3::timestamptz AND status IN ('completed', 'completed_with_failures'))
             """, [market, day.description, mark]).scalar == "t"
     }
-
-    /// Daily runs still queued or running (left open by a stop or a crash, or another
-    /// coordinator's in progress), oldest first.
-    public func openDailyRuns() throws -> [RunRecord] {
-        try db.query("""
-            SELECT \(RunRecord.columns) FROM runs
-            WHERE status IN ('queued', 'running') AND first_date IS NULL AND parent_run_id IS NULL ORDER BY run_id
-            """).decode(RunRecord.init(row:))
-    }
 }
+
