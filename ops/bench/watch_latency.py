@@ -27,9 +27,12 @@ def day_of(path):
 
 
 def forget(day):
-    """The day's file and rows gone, as before it ever came."""
-    sql = [f"DELETE FROM {t} WHERE trading_date = '{day}'" for t in ("ohlcv", "data_quality", "ingested_files")]
-    subprocess.run(["psql", url, "-q"] + sum((["-c", s] for s in sql), []), check=True, stdout=subprocess.DEVNULL)
+    """The day's file and rows gone, as before it ever came. The deletion declares the one day it
+    touches (closebell.ohlcv_days), as ingest does: the watcher's kept windows of the days before
+    stay valid, as on an evening when the day is new."""
+    sql = [f"DELETE FROM {t} WHERE trading_date = '{day}';" for t in ("ohlcv", "data_quality", "ingested_files")]
+    sql = f"BEGIN; SET LOCAL closebell.ohlcv_days = '[{day},{day}]'; {' '.join(sql)} COMMIT;"
+    subprocess.run(["psql", url, "-q", "-c", sql], check=True, stdout=subprocess.DEVNULL)
     target = os.path.join(inbox, os.path.basename(day_of_file[day]))
     if os.path.exists(target):
         os.remove(target)

@@ -63,6 +63,8 @@ public final class RunCoordinator: @unchecked Sendable {
         public var publish = 0.0
         public var aggregate = 0.0
         public var waiting = 0.0
+        /// A resident coordinator's run: the window's days taken from its ``WindowCache``, and the window's days.
+        public var cachedDays = 0, windowDays = 0
     }
 
     /// Opens the broker connection when the run starts (RabbitMQ unless a test gives another).
@@ -253,7 +255,9 @@ public final class RunCoordinator: @unchecked Sendable {
         let compute = (try? db.retrying {
             try $0.query("SELECT coalesce(sum(compute_ms), 0) / 1000 FROM chunks WHERE run_id = $1", [Int(id)]).scalar
         }) ?? nil
-        say(String(format: "timings: plan %.3fs, load windows %.3fs, publish %.3fs, aggregate %.3fs (in %.3fs waiting for results), "
+        let cached = timings.windowDays == 0 ? ""
+            : " (\(timings.cachedDays) of \(timings.windowDays) days kept from the last run)"
+        say(String(format: "timings: plan %.3fs, load windows %.3fs\(cached), publish %.3fs, aggregate %.3fs (in %.3fs waiting for results), "
                    + "worker compute %.3fs summed over chunks",
                    timings.plan, timings.loadWindows, timings.publish, timings.aggregate, timings.waiting - timings.aggregate,
                    Double(compute ?? "0") ?? 0))

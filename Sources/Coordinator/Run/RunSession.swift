@@ -20,6 +20,8 @@ public final class RunSession: @unchecked Sendable {
     let logger: Logger
     /// The broker the runs share (RabbitMQ unless a test gives another).
     let broker: any RunBroker
+    /// The daily windows the last run read, for the next one to read only what is new.
+    public let windows = WindowCache()
     private var lock: PGConnection?
     private var db: ReconnectingPGConnection?
     private var second: SecondConnection?

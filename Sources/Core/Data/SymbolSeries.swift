@@ -61,6 +61,19 @@ public struct SymbolSeries: Sendable, Equatable, Codable {
                      low: Array(low[r]), close: Array(close[r]), volume: Array(volume[r]))
     }
 
+    /// Keeps only the rows of `range`'s days, in place (history is sorted).
+    public mutating func keep(_ range: ClosedRange<Day>) {
+        let hi = days.firstIndex { $0 > range.upperBound } ?? days.count
+        let lo = days[..<hi].firstIndex { $0 >= range.lowerBound } ?? hi
+        guard lo > 0 || hi < days.count else { return }
+        let n = days.count
+        days.removeSubrange(hi..<n); days.removeSubrange(0..<lo)
+        for k in [\Self.open, \Self.high, \Self.low, \Self.close, \Self.volume] as [WritableKeyPath<Self, [Double]>] {
+            self[keyPath: k].removeSubrange(hi..<n)
+            self[keyPath: k].removeSubrange(0..<lo)
+        }
+    }
+
     /// Index of `day`, if the symbol traded that day.
     public func index(of day: Day) -> Int? {
         var lo = 0, hi = days.count

@@ -43,6 +43,9 @@ extension MarketStore {
             }
         }
         guard !toLoad.isEmpty else { return reports }
+        // Every row of a daily file is of the file's day: only those days change (ohlcv_changes).
+        let days = toLoad.map(\.file.name.day)
+        try declareChangedDays(days.min()!, days.max()!)
         let replaced = toLoad.filter(\.replaces)
         if !replaced.isEmpty {
             try db.query("""

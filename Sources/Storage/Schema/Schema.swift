@@ -230,5 +230,6 @@ public enum Schema {
             CREATE INDEX accuracy_daily_by_model ON accuracy_daily (model_kind, model_hash, as_of_date);
             """),
         Migration(version: 15, name: "names compared byte by byte", sql: Schema.byteOrderedNames),
+        Migration(version: 16, name: "changes of market data noted", sql: Schema.ohlcvChanges),
     ]
 }

@@ -1,0 +1,55 @@
+import ClosebellCore
+
+/// The changes of `ohlcv` committed after a snapshot (see migration 16, `ohlcv_changes`), and
+/// the snapshot of the statement that found them: the point from which to ask next time.
+public struct OHLCVChanges: Sendable, Equatable {
+    /// The asking statement's snapshot (`pg_snapshot` text). Rows read after it see at least
+    /// what it saw; a change it did not see is found when asked again from it.
+    public let snapshot: String
+    /// The trading days of each change, first to last; nil for a change that declared none
+    /// (then any day may have changed).
+    public let touched: [ClosedRange<Day>?]
+
+    public init(snapshot: String, touched: [ClosedRange<Day>?]) {
+        self.snapshot = snapshot
+        self.touched = touched
+    }
+
+    /// Whether any change may have touched a day of `days`.
+    public func mayHaveTouched(_ days: ClosedRange<Day>) -> Bool {
+        touched.contains { $0.map { $0.overlaps(days) } ?? true }
+    }
+}
+
+extension MarketStore {
+    /// The name of the transaction setting by which a writer of `ohlcv` declares the trading
+    /// days it touches (a `daterange`), for `ohlcv_changes`.
+    public static let changedDaysSetting = "closebell.ohlcv_days"
+
+    /// Declares, for the rest of the open transaction, that its changes of `ohlcv` touch only
+    /// the trading days `first` through `last`.
+    public func declareChangedDays(_ first: Day, _ last: Day) throws {
+        try db.query("SELECT set_config($1, $2, true)", [Self.changedDaysSetting, "[\(first),\(last)]"])
+    }
+
+    /// The changes of `ohlcv` committed after `snapshot` (none asked when it is nil), with this
+    /// statement's own snapshot. Changes older than the snapshot's oldest running transaction
+    /// are skipped by the index, so the table's size does not matter.
+    public func ohlcvChanges(since snapshot: String?) throws -> OHLCVChanges {
+        let r = try db.query("""
+            SELECT pg_current_snapshot()::text, ARRAY(
+                SELECT coalesce(lower(days)::text || '/' || (upper(days) - 1)::text, '') FROM ohlcv_changes
+                WHERE $1::pg_snapshot IS NOT NULL AND xid >= pg_snapshot_xmin($1::pg_snapshot)
+                  AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot) ORDER BY xid)::text
+            """, [snapshot])
+        guard let row = r.rows.first, let now = row[0], let list = row[1] else {
+            throw PGError(sqlState: nil, message: "no snapshot from the server")
+        }
+        let touched = PGArray.parseText(list).map { text -> ClosedRange<Day>? in
+            let parts = text.split(separator: "/").compactMap { Day(iso: String($0)) }
+            guard parts.count == 2, parts[0] <= parts[1] else { return nil }
+            return parts[0]...parts[1]
+        }
+        return OHLCVChanges(snapshot: now, touched: touched)
+    }
+}
