@@ -62,22 +62,49 @@ def doubles(a):
     return u32(len(a)) + b"".join(f64(v) for v in a)
 
 
+def varint(v):
+    out = b""
+    while v >= 0x80:
+        out += u8((v & 0x7F) | 0x80)
+        v >>= 7
+    return out + u8(v)
+
+
+def column(a, scale=None):
+    """A chunk column (version 4): mode 0 and raw doubles, or mode 1 + k and zig-zag varint
+    differences of the values times 10^k (each must be exact at that scale)."""
+    if scale is None:
+        return u8(0) + doubles(a)
+    out, prev = u8(1 + scale) + u32(len(a)), 0
+    for v in a:
+        m = round(v * 10 ** scale)
+        assert m / 10 ** scale == v, (v, scale)
+        d = m - prev
+        out += varint((d << 1) ^ (d >> 63) if d >= 0 else ((-d) << 1) - 1)
+        prev = m
+    return out
+
+
 def days(a):
-    return u32(len(a)) + b"".join(i32(d) for d in a)
+    """Days (version 4): the count, the first day, then each gap as a varint."""
+    if not a:
+        return u32(0)
+    return u32(len(a)) + i32(a[0]) + b"".join(varint(max(0, b - x)) for x, b in zip(a, a[1:]))
 
 
 def identity(run=7, chunk=3, attempt=1):
     return i64(run) + u32(chunk) + u16(attempt)
 
 
-def chunk(series, as_of="2024-01-31", store="/srv/models", weekdays=(0, 1, 2, 3, 4), flags=0, **ident):
-    body = header(CHUNK) + identity(**ident) + i32(day(as_of)) + string(store)
+def chunk(series, as_of="2024-01-31", store="/srv/models", weekdays=(0, 1, 2, 3, 4), flags=0, first=None, **ident):
+    body = header(CHUNK) + identity(**ident) + i32(day(as_of)) + i32(day(first or as_of)) + string(store)
     body += u8(len(weekdays)) + b"".join(u8(w) for w in weekdays) + u8(flags)
     body += u32(len(series))
     for sym, ds, cols in series:
         body += string(sym) + days([day(d) for d in ds])
-        for c in cols:
-            body += doubles(c)
+        for k, c in enumerate(cols):
+            # Prices at two decimals, volumes as integers, one column raw: every encoding seeded.
+            body += column(c, scale=None if k == 2 else 0 if k == 4 else 2)
     return body
 
 
@@ -85,13 +112,14 @@ def result(preds, fails, as_of="2024-01-31", worker="worker-1@host", micros=1234
     body = header(RESULT) + identity(**ident) + i32(day(as_of)) + string(worker) + i64(micros)
     body += u32(len(preds))
     for sym, value, target, kind, path, sha in preds:
-        body += string(sym) + f64(value) + i32(day(target)) + u8(kind) + opt_string(path) + opt_string(sha)
+        body += string(sym) + i32(day(as_of)) + f64(value) + i32(day(target)) + u8(kind)
+        body += opt_string(path) + opt_string(sha)
     body += u32(len(fails))
     for sym, stage, err in fails:
-        body += string(sym) + string(stage) + string(err)
+        body += string(sym) + i32(day(as_of)) + string(stage) + string(err)
     body += u32(len(skips))
     for sym, reason in skips:
-        body += string(sym) + string(reason)
+        body += string(sym) + i32(day(as_of)) + string(reason)
     return body
 
 

@@ -39,7 +39,7 @@ public struct ChunkMessage: Sendable, Equatable, Codable {
     public var messageId: String { "run-\(runId)-chunk-\(chunkNo)-a\(attempt)" }
 
     public func encode() -> [UInt8] {
-        var w = BinaryWriter(capacity: 64 + series.count * (series.first.map { $0.count * 44 + 24 } ?? 0))
+        var w = BinaryWriter(capacity: 64 + series.count * (series.first.map { $0.count * 16 + 40 } ?? 0))
         WireFormat.header(&w, .chunk)
         w.i64(runId); w.u32(UInt32(chunkNo)); w.u16(UInt16(clamping: attempt)); w.i32(asOf.daysSinceEpoch)
         w.i32(firstDay.daysSinceEpoch)
@@ -48,8 +48,8 @@ public struct ChunkMessage: Sendable, Equatable, Codable {
         w.u8(fallbackOnly ? 1 : 0)
         w.u32(UInt32(series.count))
         for s in series {
-            w.string(s.symbol); w.days(s.days)
-            w.doubles(s.open); w.doubles(s.high); w.doubles(s.low); w.doubles(s.close); w.doubles(s.volume)
+            w.string(s.symbol); w.dayRun(s.days)
+            w.column(s.open); w.column(s.high); w.column(s.low); w.column(s.close); w.column(s.volume)
         }
         return w.bytes
     }
@@ -81,11 +81,11 @@ public struct ChunkMessage: Sendable, Equatable, Codable {
             guard !sym.isEmpty, symbols.insert(sym).inserted else {
                 throw MessageDecodingError("symbol \(i) '\(sym)' is empty or appears twice in the chunk")
             }
-            let days = try r.days("days of \(sym)")
+            let days = try r.dayRun("days of \(sym)")
             if let last = days.last, last > asOf {
                 throw MessageDecodingError("series \(sym) has a row on \(last), after the as-of date \(asOf)")
             }
-            let cols = try (0..<5).map { _ in try r.doubles("prices of \(sym)") }
+            let cols = try (0..<5).map { _ in try r.column("prices of \(sym)") }
             guard cols.allSatisfy({ $0.count == days.count }) else { throw MessageDecodingError("series \(sym): column lengths differ") }
             series.append(SymbolSeries(symbol: sym, days: days, open: cols[0], high: cols[1], low: cols[2], close: cols[3], volume: cols[4]))
         }

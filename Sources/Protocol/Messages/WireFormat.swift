@@ -1,4 +1,4 @@
-/// The message contract between coordinator and workers, version 3.
+/// The message contract between coordinator and workers, version 4.
 ///
 /// Every body starts with the magic bytes `CB`, the protocol version and the message kind, so a
 /// worker can refuse (dead-letter with a reason) anything it does not understand. Every field is
@@ -7,9 +7,10 @@
 ///
 /// Version 2 added the chunk's flags (fallback-only) and the `started` message; version 3 the
 /// chunk's first day (a backfill predicts every day from it through the as-of day) and the day
-/// of each prediction, failure and skip in a result.
+/// of each prediction, failure and skip in a result; version 4 a chunk's days and prices as
+/// compact exact columns (``ColumnCoding``).
 public enum WireFormat {
-    public static let version: UInt8 = 3
+    public static let version: UInt8 = 4
     static let magic: (UInt8, UInt8) = (0x43, 0x42)  // "CB"
 
     /// The kinds of message.

@@ -100,6 +100,13 @@ public struct PGBinaryCopyWriter: ~Copyable {
         append(UInt32(bitPattern: value))
     }
 
+    /// Appends a `bigint` field.
+    public mutating func add(_ value: Int64) {
+        startField()
+        append(UInt32(8))
+        append(UInt64(bitPattern: value))
+    }
+
     /// Appends a `date` field.
     public mutating func add(_ day: Day) { add(day.daysSinceEpoch - PGDate.epoch) }
 
