@@ -51,6 +51,19 @@ struct WindowCacheReuseTests {
         #expect(cache.reuse(for: read(through: 50), after: changes([])) == nil)
     }
 
+    @Test("a day the kept read did not list (a late file) is read, with the days after it")
+    func lateDay() {
+        let cache = WindowCache()
+        let listed = (0...21).filter { $0 != 10 }.map(day)
+        let first = WindowRead(symbols: ["A"], market: "nepse", rows: 21, through: day(21), days: listed,
+                               unfiltered: true)
+        _ = cache.store(first, parts: [[:]], snapshot: "1:1:")
+        let late = WindowRead(symbols: ["A"], market: "nepse", rows: 21, through: day(21),
+                              days: (1...21).map(day), unfiltered: true)
+        #expect(cache.reuse(for: late, after: changes([])) == .init(keep: day(1)...day(9), fetch: day(10)...day(21)))
+        #expect(cache.reuse(for: read(through: 21, market: "other"), after: changes([])) == nil)
+    }
+
     @Test("joined rows: the kept days, then the fetched ones")
     func joins() {
         let cache = filled()

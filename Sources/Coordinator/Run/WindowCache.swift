@@ -22,13 +22,15 @@ public final class WindowCache: @unchecked Sendable {
     }
 
     private struct Kept {
-        let market: String
-        let days: ClosedRange<Day>
+        /// The days the kept read listed: a day it did not list (a late file's, come since) is
+        /// never taken from it, though it lies between them.
+        let days: Set<Day>
         let snapshot: String
         var rows: [String: SymbolSeries]
     }
 
-    private var kept: Kept?
+    /// What is kept, per market (a watcher of several markets runs them in turn).
+    private var kept: [String: Kept] = [:]
     /// Reads served in part from the cache, and reads made whole (for the logs and the tests).
     public private(set) var hits = 0, misses = 0
 
@@ -36,13 +38,13 @@ public final class WindowCache: @unchecked Sendable {
     public init() {}
 
     /// The snapshot from which to ask for changes before a read of `market`'s windows.
-    func snapshot(for market: String) -> String? { kept?.market == market ? kept?.snapshot : nil }
+    func snapshot(for market: String) -> String? { kept[market]?.snapshot }
 
     /// What the cache can give `read`, after `changes` (committed since ``snapshot(for:)``):
     /// the window's oldest days that it holds and that no change may have touched. Nil when that
     /// is none of them (the read is made whole).
     func reuse(for read: WindowRead, after changes: OHLCVChanges) -> Reuse? {
-        guard let k = kept, k.market == read.market, read.unfiltered, !read.days.isEmpty else { return nil }
+        guard let k = kept[read.market], read.unfiltered, !read.days.isEmpty else { return nil }
         var n = 0
         for day in read.days {
             guard k.days.contains(day), !changes.mayHaveTouched(day...day) else { break }
@@ -58,17 +60,18 @@ public final class WindowCache: @unchecked Sendable {
     /// `snapshot` (that of the changes `reuse` was found after).
     func join(_ read: WindowRead, _ reuse: Reuse, fetched: [String: SymbolSeries],
               snapshot: String) -> [String: SymbolSeries] {
-        var rows = kept?.rows ?? [:]
-        kept = nil  // the rows are changed in place: no second copy of them
+        var rows = kept.removeValue(forKey: read.market)?.rows ?? [:]  // changed in place: no second copy
         var i = rows.values.startIndex
+        var emptied: [String] = []
         while i != rows.values.endIndex {
             rows.values[i].keep(reuse.keep)
+            if rows.values[i].count == 0 { emptied.append(rows.keys[i]) }
             rows.values.formIndex(after: &i)
         }
+        for symbol in emptied where fetched[symbol] == nil { rows.removeValue(forKey: symbol) }  // delisted
         Self.add(fetched, to: &rows)
         hits += 1
-        kept = Kept(market: read.market, days: read.days[0]...read.days[read.days.count - 1], snapshot: snapshot,
-                    rows: rows)
+        kept[read.market] = Kept(days: Set(read.days), snapshot: snapshot, rows: rows)
         return rows
     }
 
@@ -80,8 +83,7 @@ public final class WindowCache: @unchecked Sendable {
         for part in parts.dropFirst() { Self.add(part, to: &rows) }
         guard read.unfiltered, !read.days.isEmpty else { return rows }
         misses += 1
-        kept = Kept(market: read.market, days: read.days[0]...read.days[read.days.count - 1], snapshot: snapshot,
-                    rows: rows)
+        kept[read.market] = Kept(days: Set(read.days), snapshot: snapshot, rows: rows)
         return rows
     }
 
@@ -95,7 +97,4 @@ public final class WindowCache: @unchecked Sendable {
             }
         }
     }
-
-    /// Forgets what it holds (a run that failed may have read half a window).
-    public func clear() { kept = nil }
 }

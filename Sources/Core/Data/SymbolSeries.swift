@@ -68,10 +68,11 @@ public struct SymbolSeries: Sendable, Equatable, Codable {
         guard lo > 0 || hi < days.count else { return }
         let n = days.count
         days.removeSubrange(hi..<n); days.removeSubrange(0..<lo)
-        for k in [\Self.open, \Self.high, \Self.low, \Self.close, \Self.volume] as [WritableKeyPath<Self, [Double]>] {
-            self[keyPath: k].removeSubrange(hi..<n)
-            self[keyPath: k].removeSubrange(0..<lo)
-        }
+        open.removeSubrange(hi..<n); open.removeSubrange(0..<lo)
+        high.removeSubrange(hi..<n); high.removeSubrange(0..<lo)
+        low.removeSubrange(hi..<n); low.removeSubrange(0..<lo)
+        close.removeSubrange(hi..<n); close.removeSubrange(0..<lo)
+        volume.removeSubrange(hi..<n); volume.removeSubrange(0..<lo)
     }
 
     /// Index of `day`, if the symbol traded that day.

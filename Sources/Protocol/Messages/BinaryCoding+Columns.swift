@@ -90,7 +90,8 @@ extension BinaryReader {
         guard mode <= 1 + ColumnCoding.maxScale else { throw MessageDecodingError("\(what): unknown encoding \(mode)") }
         let n = try count(what, max: bytes.count - offset)  // a value takes a byte at least
         let p = ColumnCoding.powers[mode - 1]
-        var out = [Double](repeating: 0, count: n)
+        var out: [Double] = []
+        out.reserveCapacity(n)
         var m: Int64 = 0
         for i in 0..<n {
             let z = try varint(what)
@@ -100,7 +101,7 @@ extension BinaryReader {
                 throw MessageDecodingError("\(what): value \(i) is out of range")
             }
             m = sum
-            out[i] = Double(m) / p
+            out.append(Double(m) / p)
         }
         return out
     }

@@ -37,15 +37,21 @@ extension MarketStore {
     /// are skipped by the index, so the table's size does not matter.
     public func ohlcvChanges(since snapshot: String?) throws -> OHLCVChanges {
         let r = try db.query("""
-            SELECT pg_current_snapshot()::text, ARRAY(
+            SELECT pg_current_snapshot()::text,
+                   $1::pg_snapshot IS NOT NULL
+                     AND pg_snapshot_xmax(pg_current_snapshot()) < pg_snapshot_xmax($1::pg_snapshot),
+                   ARRAY(
                 SELECT coalesce(lower(days)::text || '/' || (upper(days) - 1)::text, '') FROM ohlcv_changes
                 WHERE $1::pg_snapshot IS NOT NULL AND xid >= pg_snapshot_xmin($1::pg_snapshot)
                   AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot) ORDER BY xid)::text
             """, [snapshot])
-        guard let row = r.rows.first, let now = row[0], let list = row[1] else {
+        guard let row = r.rows.first, let now = row[0], let list = row[2] else {
             throw PGError(sqlState: nil, message: "no snapshot from the server")
         }
-        let touched = PGArray.parseText(list).map { text -> ClosedRange<Day>? in
+        // Transaction ids older than the snapshot asked from: another server behind the same
+        // address (a restore, a switchover), whose changes cannot be told apart: anything may have changed.
+        let elsewhere: [ClosedRange<Day>?] = row[1] == "t" ? [nil] : []
+        let touched = elsewhere + PGArray.parseText(list).map { text -> ClosedRange<Day>? in
             let parts = text.split(separator: "/").compactMap { Day(iso: String($0)) }
             guard parts.count == 2, parts[0] <= parts[1] else { return nil }
             return parts[0]...parts[1]

@@ -8,7 +8,8 @@ extension Schema {
     /// them (``MarketStore/ohlcvChanges(since:)``): a change on other days leaves them valid;
     /// one on their days, or one that declared nothing (an operator's `UPDATE`, a `TRUNCATE`),
     /// makes it read them again. One row per statement, not per row: a COPY of millions of
-    /// rows adds one. Rows are a few a day and are kept: a cache may be days old.
+    /// rows adds one. Rows are a few a day and are kept: a cache may be days old. It fires as a
+    /// replica too; a trigger disabled by hand, or a table rewrite, goes unseen: restart watchers.
     static let ohlcvChanges = """
         CREATE TABLE ohlcv_changes (
             xid  xid8 NOT NULL,
@@ -24,5 +25,7 @@ extension Schema {
         END $$;
         CREATE TRIGGER ohlcv_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ohlcv
             FOR EACH STATEMENT EXECUTE FUNCTION closebell_note_ohlcv_change();
+        -- Also when rows are applied as a replica (logical replication, pg_restore --disable-triggers).
+        ALTER TABLE ohlcv ENABLE ALWAYS TRIGGER ohlcv_changed;
         """
 }
