@@ -12,6 +12,11 @@ every 0.2 ms took a fifth of a core). WARM_FILE (the day before) lands first, un
 job of the evening before; then DAY_FILE lands REPEATS times, its rows removed from the database
 before each landing so each is a real ingest and run. Prints one line: median, min and max in
 ms, and how busy the machine's CPUs were meanwhile.
+
+Each landing is made as a new day comes: the tables are vacuumed after the day's rows are removed
+(WATCH_VACUUM=0 leaves their dead rows, which every new index entry of the same key would visit
+first), and the file lands on an idle watcher, WATCH_SETTLE seconds (default 1.5) after the last
+run's line, once its follow-up (the accuracy sums of earlier days) is done.
 """
 import atexit
 import os
