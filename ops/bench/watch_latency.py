@@ -66,12 +66,12 @@ def forget(day):
     sql = [f"DELETE FROM {t} WHERE trading_date = '{day}';" for t in ("ohlcv", "data_quality", "ingested_files")]
     sql.append(f"DELETE FROM predictions WHERE as_of_date = '{day}';")
     sql = f"BEGIN; SET LOCAL closebell.ohlcv_days = '[{day},{day}]'; {' '.join(sql)} COMMIT;"
-    subprocess.run(["psql", url, "-q", "-c", sql], check=True, stdout=subprocess.DEVNULL)
-    # A new day finds no dead rows of its own keys: without this, every index entry the landing
+    # A new day finds no dead rows of its own keys: without the VACUUM, every index entry the landing
     # writes would first visit the deleted row of the same key (a uniqueness check no real day pays).
-    vacuum = "VACUUM ohlcv, data_quality, ingested_files, predictions"
-    if os.environ.get("WATCH_VACUUM", "1") == "1":
-        subprocess.run(["psql", url, "-q", "-c", vacuum], check=True, stdout=subprocess.DEVNULL)
+    vacuum = ["-c", "VACUUM ohlcv, data_quality, ingested_files, predictions"]
+    if os.environ.get("WATCH_VACUUM", "1") != "1":
+        vacuum = []
+    subprocess.run(["psql", url, "-q", "-c", sql] + vacuum, check=True, stdout=subprocess.DEVNULL)
     target = os.path.join(inbox, os.path.basename(day_of_file[day]))
     if os.path.exists(target):
         os.remove(target)

@@ -67,7 +67,6 @@ extension BinaryWriter {
             varint(UInt64(max(0, Int64(next.daysSinceEpoch) - Int64(d.daysSinceEpoch))))
         }
     }
-
 }
 
 extension BinaryReader {

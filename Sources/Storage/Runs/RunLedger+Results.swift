@@ -183,20 +183,17 @@ extension RunLedger {
                 try w.endRow()
             }
         }
-        try db.query(Self.insertPredictions + Self.onConflictUpdate, [market, Int(runId), chunkNo])
+        try db.query(Self.upsertFromStage, [market, Int(runId), chunkNo])
     }
 
-    static let insertPredictions = """
+    /// Moves a result's rows out of the stage into `predictions`, the latest winning ($1 market, $2 run, $3 chunk).
+    static let upsertFromStage = """
         WITH staged AS (DELETE FROM predictions_stage RETURNING *)
         INSERT INTO predictions (market, symbol, as_of_date, target_date, predicted_return, model_kind, model_path,
                                  model_hash, is_fallback, run_id, chunk_no, predicted_at)
         SELECT $1, symbol, as_of_date, target_date, predicted_return, model_kind, model_path, model_hash, is_fallback,
                $2, $3, now()
         FROM staged
-        """
-
-    static let onConflictUpdate = """
-
         ON CONFLICT (market, symbol, as_of_date) DO UPDATE SET target_date = EXCLUDED.target_date,
           predicted_return = EXCLUDED.predicted_return, model_kind = EXCLUDED.model_kind,
           model_path = EXCLUDED.model_path, model_hash = EXCLUDED.model_hash, is_fallback = EXCLUDED.is_fallback,

@@ -1,7 +1,7 @@
 extension Schema {
     /// Migration 16: every statement that changes `ohlcv` leaves a row in `ohlcv_changes`, in its
     /// own transaction: the transaction's id and, when the writer declared them, the trading days
-    /// it touched (`closebell.ohlcv_days`, a date range set for the transaction; ingest sets it).
+    /// it touched (``MarketStore/changedDaysSetting``, a date range set for the transaction; ingest sets it).
     ///
     /// A resident coordinator keeps its daily windows from one run to the next
     /// (`WindowCache`). Before it reuses them it asks which changes committed since it read
@@ -20,7 +20,8 @@ extension Schema {
         CREATE FUNCTION closebell_note_ohlcv_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             INSERT INTO ohlcv_changes (xid, days)
-            VALUES (pg_current_xact_id(), nullif(current_setting('closebell.ohlcv_days', true), '')::daterange);
+            VALUES (pg_current_xact_id(),
+                    nullif(current_setting('\(MarketStore.changedDaysSetting)', true), '')::daterange);
             RETURN NULL;
         END $$;
         CREATE TRIGGER ohlcv_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ohlcv
