@@ -1,5 +1,5 @@
 import ClosebellCore
-import ClosebellStorage
+@testable import ClosebellStorage
 import Testing
 
 /// A daily run's windows read as two spans of days (``WindowRead``) must equal each symbol's
@@ -40,6 +40,37 @@ struct WindowReadTests {
         }
         // Fewer ingested days than the window: no plan, every window is read one by one.
         #expect(try store.windowRead(all, market: "nepse", through: c.day, rows: 10_000) == nil)
+    }
+
+    @Test("a backfill's ranges, read in one scan, equal each symbol's range and look-back read one by one")
+    func rangesEqualOneByOne() throws {
+        let c = try Cluster(symbols: 40, days: 45, youngSymbols: true)
+        let db = try c.db()
+        defer { db.close() }
+        let days = try db.query("""
+            SELECT DISTINCT trading_date::text FROM ohlcv WHERE trading_date <= $1 ORDER BY 1 DESC
+            """, [c.day.description]).rows.map { Day(iso: $0[0]!)! }
+        let all = try db.query("SELECT DISTINCT symbol FROM ohlcv ORDER BY 1").rows.map { $0[0]! }
+        // Gaps in the look-back (a halt just before the range), in the range, and a symbol that
+        // stopped trading before it.
+        try db.execute("""
+            DELETE FROM ohlcv WHERE symbol = '\(all[2])' AND trading_date = ANY('{\(days[12]),\(days[13])}')
+            """)
+        try db.execute("DELETE FROM ohlcv WHERE symbol = '\(all[4])' AND trading_date = '\(days[3])'")
+        try db.execute("DELETE FROM ohlcv WHERE symbol = '\(all[6])' AND trading_date >= '\(days[20])'")
+        let store = MarketStore(db: db)
+        let first = days[10], last = days[1]
+        for before in [0, 1, 5, 20, days.count] {
+            for symbols in [all, [all[2], all[4], all[6]]] {
+                let scan = try store.ranges(symbols, market: "nepse", from: first, through: last, before: before)
+                let plain = try store.rangesOneByOne(symbols, market: "nepse", from: first, through: last,
+                                                     before: before)
+                #expect(Set(scan.keys) == Set(plain.keys), "\(before) rows before, \(symbols.count) symbols")
+                for s in symbols {
+                    #expect(same(scan[s], plain[s]), "\(s), \(before) rows before, \(symbols.count) symbols")
+                }
+            }
+        }
     }
 
     /// Equal days and bit-equal values (an absent value is NaN, which equals nothing).

@@ -61,24 +61,4 @@ public struct MarketStore {
     public func markets() throws -> [String] {
         try db.query("SELECT DISTINCT market FROM ingested_files ORDER BY market").rows.map { $0[0]! }
     }
-
-    /// Each symbol's rows from `first` through `last`, plus the `before` rows preceding `first`
-    /// (what a backfill's features need), oldest first.
-    public func ranges(_ symbols: [String], market: String, from first: Day, through last: Day,
-                       before: Int) throws -> [String: SymbolSeries] {
-        try series("""
-            SELECT s.symbol, w.trading_date, w.open, w.high, w.low, w.close, w.volume
-            FROM unnest($1::text[]) AS s(symbol)
-            CROSS JOIN LATERAL (
-                SELECT * FROM (
-                    SELECT trading_date, open, high, low, close, volume FROM ohlcv o
-                    WHERE o.market = $5 AND o.symbol = s.symbol AND o.trading_date < $2
-                    ORDER BY trading_date DESC LIMIT $4) b
-                UNION ALL
-                SELECT trading_date, open, high, low, close, volume FROM ohlcv o
-                WHERE o.market = $5 AND o.symbol = s.symbol AND o.trading_date BETWEEN $2 AND $3) w
-            """, [PGArray.text(symbols), first.description, last.description, before, market],
-            capacity: symbols.count,
-            rowsPerSymbol: before + min(4096, Int(last.daysSinceEpoch - first.daysSinceEpoch) + 1))
-    }
 }
