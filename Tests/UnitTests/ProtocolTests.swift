@@ -27,6 +27,23 @@ struct ProtocolTests {
         #expect(try CancelMessage.decode(CancelMessage(runId: 9).encode()) == CancelMessage(runId: 9))
     }
 
+    @Test("a result's model files decode as written, when one repeats and when they alternate")
+    func repeatedModels() throws {
+        let day = Day(iso: "2025-03-03")!
+        let a = ModelIdentity(kind: .xgboost, path: "/m/A/model.json", hash: String(repeating: "a", count: 64))
+        let b = ModelIdentity(kind: .lightgbm, path: "/m/B/model.txt", hash: String(repeating: "b", count: 64))
+        let near = ModelIdentity(kind: .xgboost, path: "/m/A/model.jsoN", hash: a.hash)  // same length, one byte off
+        let models = [a, a, b, .fallback, a, near, near, ModelIdentity(kind: .linear, path: "", hash: ""), a]
+        let r = ResultMessage(runId: 1, chunkNo: 0, attempt: 1, asOf: day, worker: "w", computeMicros: 1,
+                              predictions: models.enumerated().map { i, m in
+                                  .init(symbol: "S\(i)", day: day, value: Double(i), target: day.adding(days: 1),
+                                        model: m)
+                              }, failures: [])
+        let back = try ResultMessage.decode(r.encode())
+        #expect(back == r)
+        #expect(back.predictions.map { $0.model } == models)
+    }
+
     @Test("truncated, foreign and future-version messages are refused with a reason")
     func refusals() throws {
         let body = Self.chunk(symbols: 2, rows: 5).encode()

@@ -24,12 +24,14 @@ public enum ResultValidator {
         let store = modelStore ?? RunRequest.stored(chunk.config)?.modelStore
         // A chunk's predictions mostly name one model (a global one) or a few: each (path, hash)
         // is checked once, the values and dates of every prediction.
-        var modelsChecked: Set<ModelIdentity> = []
+        // The last one checked is compared first: decoded, equal paths share their storage.
+        var modelsChecked: Set<ModelIdentity> = [], last: ModelIdentity?
         for p in result.predictions {
             if let why = problem(with: p, asOf: p.day) { return "\(shown(p.symbol)): \(why)" }
-            guard !modelsChecked.contains(p.model) else { continue }
+            guard p.model != last, !modelsChecked.contains(p.model) else { continue }
             if let why = problem(with: p.model, modelStore: store) { return "\(shown(p.symbol)): \(why)" }
             modelsChecked.insert(p.model)
+            last = p.model
         }
         for f in result.failures {
             guard stages.contains(f.stage) else { return "\(shown(f.symbol)): unknown failure stage '\(shown(f.stage))'" }
@@ -43,17 +45,30 @@ public enum ResultValidator {
     /// the as-of day (daily), or on each of its trading days in the range (backfill).
     static func coverage(of result: ResultMessage, for chunk: ChunkContext) -> String? {
         var open = chunk.expected.mapValues(Set.init)
-        let entries = result.predictions.map { ($0.symbol, $0.day) } + result.failures.map { ($0.symbol, $0.day) }
-            + result.skips.map { ($0.symbol, $0.day) }
-        for (symbol, day) in entries {
-            guard let days = open[symbol] else { return "symbol '\(shown(symbol))' is not in chunk \(chunk.chunkNo)" }
-            guard days.contains(day) else {
-                let asked = chunk.expected[symbol]!.contains(day)
-                if chunk.firstDay == nil { return asked ? "symbol '\(shown(symbol))' is reported twice" : "day \(day) is not the run's \(chunk.asOf)" }
-                return "'\(shown(symbol))' on \(day) is " + (asked ? "reported twice" : "not a day of the chunk")
+        // Entries come symbol by symbol: the current symbol's open days are taken out of `open`
+        // (one lookup per symbol, not two per entry) and put back when the next symbol comes.
+        var current: String?, openDays: Set<Day> = []
+        func check(_ symbol: String, _ day: Day) -> String? {
+            if symbol != current {
+                if let c = current { open[c] = openDays }
+                guard let d = open.removeValue(forKey: symbol) else {
+                    current = nil
+                    return "symbol '\(shown(symbol))' is not in chunk \(chunk.chunkNo)"
+                }
+                current = symbol
+                openDays = d
             }
-            open[symbol]!.remove(day)
+            guard openDays.remove(day) == nil else { return nil }
+            let asked = chunk.expected[symbol]!.contains(day)
+            if chunk.firstDay == nil {
+                return asked ? "symbol '\(shown(symbol))' is reported twice" : "day \(day) is not the run's \(chunk.asOf)"
+            }
+            return "'\(shown(symbol))' on \(day) is " + (asked ? "reported twice" : "not a day of the chunk")
         }
+        for p in result.predictions { if let why = check(p.symbol, p.day) { return why } }
+        for f in result.failures { if let why = check(f.symbol, f.day) { return why } }
+        for k in result.skips { if let why = check(k.symbol, k.day) { return why } }
+        if let c = current { open[c] = openDays }
         let missing = open.filter { !$0.value.isEmpty }
         guard let (symbol, days) = missing.min(by: { $0.key < $1.key }) else { return nil }
         let count = missing.values.reduce(0) { $0 + $1.count }

@@ -71,11 +71,11 @@ extension BinaryWriter {
 
 extension BinaryReader {
     /// An unsigned LEB128 varint of at most 10 bytes.
-    mutating func varint(_ what: String) throws -> UInt64 {
+    mutating func varint(_ what: @autoclosure Label) throws -> UInt64 {
         var v: UInt64 = 0, shift: UInt64 = 0
         while true {
-            let b = try u8(what)
-            guard shift < 63 || (shift == 63 && b <= 1) else { throw MessageDecodingError("\(what): varint too long") }
+            let b = try u8(what())
+            guard shift < 63 || (shift == 63 && b <= 1) else { throw MessageDecodingError("\(what()): varint too long") }
             v |= UInt64(b & 0x7f) << shift
             if b < 0x80 { return v }
             shift += 7
@@ -83,21 +83,21 @@ extension BinaryReader {
     }
 
     /// A column written by ``BinaryWriter/column(_:)``.
-    public mutating func column(_ what: String) throws -> [Double] {
-        let mode = Int(try u8(what + " encoding"))
-        guard mode > 0 else { return try doubles(what) }
-        guard mode <= 1 + ColumnCoding.maxScale else { throw MessageDecodingError("\(what): unknown encoding \(mode)") }
-        let n = try count(what, max: bytes.count - offset)  // a value takes a byte at least
+    public mutating func column(_ what: @autoclosure Label) throws -> [Double] {
+        let mode = Int(try u8(what() + " encoding"))
+        guard mode > 0 else { return try doubles(what()) }
+        guard mode <= 1 + ColumnCoding.maxScale else { throw MessageDecodingError("\(what()): unknown encoding \(mode)") }
+        let n = try count(what(), max: bytes.count - offset)  // a value takes a byte at least
         let p = ColumnCoding.powers[mode - 1]
         var out: [Double] = []
         out.reserveCapacity(n)
         var m: Int64 = 0
         for i in 0..<n {
-            let z = try varint(what)
+            let z = try varint(what())
             let d = Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
             let (sum, overflow) = m.addingReportingOverflow(d)
             guard !overflow, sum > -(Int64(1) << 53), sum < Int64(1) << 53 else {
-                throw MessageDecodingError("\(what): value \(i) is out of range")
+                throw MessageDecodingError("\(what()): value \(i) is out of range")
             }
             m = sum
             out.append(Double(m) / p)
@@ -107,18 +107,18 @@ extension BinaryReader {
 
     /// Days written by ``BinaryWriter/dayRun(_:)``: each within ``Day/supported``, each after the
     /// one before.
-    public mutating func dayRun(_ what: String) throws -> [Day] {
-        let n = try count(what, max: bytes.count - offset)
+    public mutating func dayRun(_ what: @autoclosure Label) throws -> [Day] {
+        let n = try count(what(), max: bytes.count - offset)
         guard n > 0 else { return [] }
         var out: [Day] = []
         out.reserveCapacity(n)
-        var d = try day(what)
+        var d = try day(what())
         out.append(d)
         for i in 1..<n {
-            let gap = try varint(what)
+            let gap = try varint(what())
             guard gap >= 1, gap <= UInt64(Day.supported.upperBound.daysSinceEpoch - d.daysSinceEpoch) else {
                 throw MessageDecodingError(
-                    "\(what): day \(i) is not after the previous one (\(d)) within the supported range")
+                    "\(what()): day \(i) is not after the previous one (\(d)) within the supported range")
             }
             d = Day(daysSinceEpoch: d.daysSinceEpoch + Int32(gap))
             out.append(d)

@@ -42,6 +42,9 @@ public struct MessageDecodingError: Error, CustomStringConvertible, Sendable {
 
 /// Little-endian binary reader; every read checks bounds and throws on truncation.
 public struct BinaryReader {
+    /// What a read is of, for the error should it fail: built only then.
+    public typealias Label = () -> String
+
     let bytes: [UInt8]
     public private(set) var offset = 0
 
@@ -49,49 +52,49 @@ public struct BinaryReader {
 
     public var atEnd: Bool { offset == bytes.count }
 
-    mutating func take(_ n: Int, _ what: String) throws -> Range<Int> {
+    mutating func take(_ n: Int, _ what: @autoclosure Label) throws -> Range<Int> {
         guard n >= 0, offset + n <= bytes.count else {
-            throw MessageDecodingError("truncated at byte \(offset) reading \(what) (\(n) bytes wanted, \(bytes.count - offset) left)")
+            throw MessageDecodingError("truncated at byte \(offset) reading \(what()) (\(n) bytes wanted, \(bytes.count - offset) left)")
         }
         defer { offset += n }
         return offset..<(offset + n)
     }
 
-    public mutating func u8(_ what: String = "u8") throws -> UInt8 { bytes[try take(1, what).lowerBound] }
-    public mutating func u16(_ what: String = "u16") throws -> UInt16 {
-        let r = try take(2, what)
+    public mutating func u8(_ what: @autoclosure Label = "u8") throws -> UInt8 { bytes[try take(1, what()).lowerBound] }
+    public mutating func u16(_ what: @autoclosure Label = "u16") throws -> UInt16 {
+        let r = try take(2, what())
         return UInt16(bytes[r.lowerBound]) | UInt16(bytes[r.lowerBound + 1]) << 8
     }
-    public mutating func u32(_ what: String = "u32") throws -> UInt32 {
-        let r = try take(4, what)
+    public mutating func u32(_ what: @autoclosure Label = "u32") throws -> UInt32 {
+        let r = try take(4, what())
         var v: UInt32 = 0
         for i in 0..<4 { v |= UInt32(bytes[r.lowerBound + i]) << (8 * UInt32(i)) }
         return v
     }
-    public mutating func i32(_ what: String = "i32") throws -> Int32 { Int32(bitPattern: try u32(what)) }
-    public mutating func i64(_ what: String = "i64") throws -> Int64 {
-        let r = try take(8, what)
+    public mutating func i32(_ what: @autoclosure Label = "i32") throws -> Int32 { Int32(bitPattern: try u32(what())) }
+    public mutating func i64(_ what: @autoclosure Label = "i64") throws -> Int64 {
+        let r = try take(8, what())
         var v: UInt64 = 0
         for i in 0..<8 { v |= UInt64(bytes[r.lowerBound + i]) << (8 * UInt64(i)) }
         return Int64(bitPattern: v)
     }
-    public mutating func f64(_ what: String = "f64") throws -> Double { Double(bitPattern: UInt64(bitPattern: try i64(what))) }
-    public mutating func bool(_ what: String = "bool") throws -> Bool { try u8(what) != 0 }
-    public mutating func count(_ what: String, max: Int = 50_000_000) throws -> Int {
-        let n = Int(try u32(what))
-        guard n <= max else { throw MessageDecodingError("\(what) count \(n) exceeds \(max)") }
+    public mutating func f64(_ what: @autoclosure Label = "f64") throws -> Double { Double(bitPattern: UInt64(bitPattern: try i64(what()))) }
+    public mutating func bool(_ what: @autoclosure Label = "bool") throws -> Bool { try u8(what()) != 0 }
+    public mutating func count(_ what: @autoclosure Label, max: Int = 50_000_000) throws -> Int {
+        let n = Int(try u32(what()))
+        guard n <= max else { throw MessageDecodingError("\(what()) count \(n) exceeds \(max)") }
         return n
     }
     /// A length-prefixed string: valid UTF-8 without NUL (PostgreSQL text cannot hold it), at
     /// most `maxBytes` long; anything else is refused, never rewritten.
-    public mutating func string(_ what: String = "string", maxBytes: Int = 1 << 20) throws -> String {
-        let n = try count(what + " length", max: maxBytes)
-        let r = try take(n, what)
+    public mutating func string(_ what: @autoclosure Label = "string", maxBytes: Int = 1 << 20) throws -> String {
+        let n = try count(what() + " length", max: maxBytes)
+        let r = try take(n, what())
         let s = try bytes.withUnsafeBufferPointer { all -> String in
             let b = UnsafeBufferPointer(rebasing: all[r])
-            guard !b.contains(0) else { throw MessageDecodingError("\(what) at byte \(r.lowerBound) contains a NUL byte") }
+            guard !b.contains(0) else { throw MessageDecodingError("\(what()) at byte \(r.lowerBound) contains a NUL byte") }
             guard let s = String(validating: b, as: UTF8.self) else {
-                throw MessageDecodingError("\(what) at byte \(r.lowerBound) is not valid UTF-8")
+                throw MessageDecodingError("\(what()) at byte \(r.lowerBound) is not valid UTF-8")
             }
             return s
         }
@@ -99,19 +102,39 @@ public struct BinaryReader {
     }
 
     /// A day (days since 1970-01-01) within ``Day/supported``.
-    public mutating func day(_ what: String) throws -> Day {
-        let d = Day(daysSinceEpoch: try i32(what))
+    public mutating func day(_ what: @autoclosure Label) throws -> Day {
+        let d = Day(daysSinceEpoch: try i32(what()))
         guard Day.supported.contains(d) else {
-            throw MessageDecodingError("\(what) \(d.daysSinceEpoch) days since 1970 is outside \(Day.supported.lowerBound)…\(Day.supported.upperBound)")
+            throw MessageDecodingError("\(what()) \(d.daysSinceEpoch) days since 1970 is outside \(Day.supported.lowerBound)…\(Day.supported.upperBound)")
         }
         return d
     }
-    public mutating func optionalString(_ what: String = "string", maxBytes: Int = 1 << 20) throws -> String? {
-        try bool(what) ? try string(what, maxBytes: maxBytes) : nil
+    public mutating func optionalString(_ what: @autoclosure Label = "string", maxBytes: Int = 1 << 20) throws -> String? {
+        try bool(what()) ? try string(what(), maxBytes: maxBytes) : nil
     }
-    public mutating func doubles(_ what: String) throws -> [Double] {
-        let n = try count(what, max: (bytes.count - offset) / 8)
-        let r = try take(n * 8, what)
+    /// ``optionalString(_:maxBytes:)``, but `previous` itself (no copy, no allocation) when the
+    /// bytes are its: the predictions of a result mostly name one model file, thousands of times.
+    public mutating func optionalString(_ what: @autoclosure Label = "string", maxBytes: Int = 1 << 20,
+                                        reusing previous: String?) throws -> String? {
+        guard var previous else { return try optionalString(what(), maxBytes: maxBytes) }
+        let start = offset
+        guard try bool(what()) else { return nil }
+        let n = try count(what() + " length", max: maxBytes)
+        let same = offset + n <= bytes.count && previous.withUTF8 { p in
+            p.count == n && bytes.withUnsafeBufferPointer {
+                UnsafeBufferPointer(rebasing: $0[offset..<(offset + n)]).elementsEqual(p)
+            }
+        }
+        if same {
+            offset += n
+            return previous
+        }
+        offset = start
+        return try optionalString(what(), maxBytes: maxBytes)
+    }
+    public mutating func doubles(_ what: @autoclosure Label) throws -> [Double] {
+        let n = try count(what(), max: (bytes.count - offset) / 8)
+        let r = try take(n * 8, what())
         var out = [Double](repeating: 0, count: n)
         out.withUnsafeMutableBytes { dst in
             bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[r])) }
@@ -120,14 +143,14 @@ public struct BinaryReader {
         return out
     }
     /// Days in strictly increasing order, each within ``Day/supported``.
-    public mutating func days(_ what: String) throws -> [Day] {
-        let n = try count(what)
+    public mutating func days(_ what: @autoclosure Label) throws -> [Day] {
+        let n = try count(what())
         var out: [Day] = []
         out.reserveCapacity(min(n, (bytes.count - offset) / 4))
         for i in 0..<n {
-            let d = try day(what)
+            let d = try day(what())
             if let last = out.last, d <= last {
-                throw MessageDecodingError("\(what): day \(i) (\(d)) is not after the previous one (\(last))")
+                throw MessageDecodingError("\(what()): day \(i) (\(d)) is not after the previous one (\(last))")
             }
             out.append(d)
         }

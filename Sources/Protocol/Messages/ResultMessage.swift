@@ -101,14 +101,18 @@ public struct ResultMessage: Sendable, Equatable, Codable {
         let np = try r.count("predictions", max: 1_000_000)
         var preds: [Item] = []
         preds.reserveCapacity(min(np, (body.count - r.offset) / 18))
+        var model: ModelIdentity?  // the previous prediction's: most name the same file
         for i in 0..<np {
             let sym = try r.string("symbol of prediction \(i)", maxBytes: RawText.symbolLimit)
             let day = try r.day("day of \(sym)")
             let v = try r.f64("value"), t = try r.day("target of \(sym)")
             let k = Int(try r.u8("model kind"))
             guard k < ModelKind.allCases.count else { throw MessageDecodingError("unknown model kind \(k)") }
-            let path = try r.optionalString("model path", maxBytes: 4096), hash = try r.optionalString("model hash", maxBytes: 128)
-            preds.append(Item(symbol: sym, day: day, value: v, target: t, model: ModelIdentity(kind: ModelKind.allCases[k], path: path, hash: hash)))
+            let path = try r.optionalString("model path", maxBytes: 4096, reusing: model?.path)
+            let hash = try r.optionalString("model hash", maxBytes: 128, reusing: model?.hash)
+            let m = ModelIdentity(kind: ModelKind.allCases[k], path: path, hash: hash)
+            preds.append(Item(symbol: sym, day: day, value: v, target: t, model: m))
+            model = m
         }
         let nf = try r.count("failures", max: 1_000_000)
         var fails: [Failure] = []
