@@ -92,16 +92,16 @@ extension RunCoordinator {
         }
     }
 
-    /// A batch split by chunk and applied on two connections at once (see
-    /// ``SecondConnection``); nil when the batch does not split (then the caller applies it whole).
+    /// A batch split by chunk and weight (``ApplySplit``) and applied on two connections at once
+    /// (see ``SecondConnection``); nil when the batch does not split (then the caller applies it whole).
     func applyInParallel(taken: [TakenInput], _ inputs: [ResultInput], _ db: ReconnectingPGConnection,
                          check: @escaping (Int, ChunkContext) -> String?) throws -> [ResultOutcome]? {
-        func other(_ run: Int64, _ chunk: Int) -> Bool { (run &* 31 &+ Int64(chunk)) & 1 == 1 }
-        let there = inputs.indices.filter { other(inputs[$0].runId, inputs[$0].chunkNo) }
-        let here = inputs.indices.filter { !other(inputs[$0].runId, inputs[$0].chunkNo) }
-        let takenThere = taken.filter { other($0.runId, $0.chunkNo) }
-        let takenHere = taken.filter { !other($0.runId, $0.chunkNo) }
-        guard !(there.isEmpty && takenThere.isEmpty), !(here.isEmpty && takenHere.isEmpty) else { return nil }
+        let split = ApplySplit(results: inputs, taken: taken)
+        guard split.splits else { return nil }
+        let there = inputs.indices.filter { split.resultThere[$0] }
+        let here = inputs.indices.filter { !split.resultThere[$0] }
+        let takenThere = taken.indices.filter { split.takenThere[$0] }.map { taken[$0] }
+        let takenHere = taken.indices.filter { !split.takenThere[$0] }.map { taken[$0] }
         // Without a second connection (the server is away right now), the batch goes whole on
         // the first, which waits for the server as always.
         guard let second = secondConnection() else { return nil }

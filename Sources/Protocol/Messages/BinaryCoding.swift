@@ -1,3 +1,4 @@
+import Glibc
 import ClosebellCore
 
 /// Little-endian binary writer for the message contract.
@@ -121,9 +122,9 @@ public struct BinaryReader {
         guard try bool(what()) else { return nil }
         let n = try count(what() + " length", max: maxBytes)
         let same = offset + n <= bytes.count && previous.withUTF8 { p in
-            p.count == n && bytes.withUnsafeBufferPointer {
-                UnsafeBufferPointer(rebasing: $0[offset..<(offset + n)]).elementsEqual(p)
-            }
+            p.count == n && (n == 0 || bytes.withUnsafeBufferPointer {
+                memcmp($0.baseAddress! + offset, p.baseAddress!, n) == 0
+            })
         }
         if same {
             offset += n
