@@ -7,14 +7,15 @@ import Synchronization
 import Testing
 
 /// A large set of windows is read as two halves on two connections
-/// (``RunOptions/splitLoadRows``): every symbol must still get its whole window, so the
-/// predictions equal those of the same run read in one piece, daily and backfill alike.
+/// (``RunOptions/splitLoadRows``), and a backfill's chunks are made ready ahead a batch at a
+/// time (``RunOptions/publishRows``): every symbol must still get its whole window, so the
+/// predictions equal those of the same run read in one piece.
 @Suite("Windows read as two halves", .serialized,
        .enabled(if: TestServers.databaseShouldRun, TestServers.databaseSkipReason))
 struct SplitLoadTests {
     /// Runs the cluster's date (or the backfill from `first`) on a memory broker with two
     /// worker threads; `split` forces the two-half read of every publish.
-    func run(_ c: Cluster, first: Day?, split: Bool) throws -> [[String?]] {
+    func run(_ c: Cluster, first: Day?, split: Bool, publishRows: Int = 250_000) throws -> [[String?]] {
         var request = RunRequest(market: "nepse", asOf: c.day, modelStore: c.dir + "/models")
         request.chunkSize = 7
         request.firstDay = first
@@ -23,6 +24,7 @@ struct SplitLoadTests {
         options.progressIntervalSeconds = 0.05
         options.printProgress = false
         options.splitLoadRows = split ? 1 : Int.max
+        options.publishRows = publishRows
         let broker = MemoryRunBroker()
         let workers = MemoryWorkers(broker, count: 2) { _ in .process }
         defer { workers.shutdown() }
@@ -47,7 +49,7 @@ struct SplitLoadTests {
         #expect(halves == whole)
     }
 
-    @Test("a backfill read in two halves predicts what it predicts read in one piece")
+    @Test("a backfill made ready a chunk at a time predicts what it predicts made ready at once")
     func backfill() throws {
         let c = try Cluster(symbols: 30, days: 40)
         let db = try c.db()
@@ -56,8 +58,8 @@ struct SplitLoadTests {
             """, [c.day.description]).scalar.flatMap(Day.init(iso:)))
         db.close()
         let whole = try run(c, first: first, split: false)
-        let halves = try run(c, first: first, split: true)
+        let oneByOne = try run(c, first: first, split: false, publishRows: 1)
         #expect(Set(whole.map { $0[1] }).count == 7)
-        #expect(halves == whole)
+        #expect(oneByOne == whole)
     }
 }

@@ -2,35 +2,23 @@ import ClosebellCore
 import ClosebellStorage
 
 extension RunCoordinator {
-    /// The symbols' windows (a backfill: their ranges). A large set is read in two halves at
-    /// once, on the run's two connections, each backend scanning and each thread decoding its
-    /// own: a daily run's windows split by day (``WindowRead``), a backfill's ranges by symbol.
-    /// A resident coordinator reads only the days its ``WindowCache`` does not hold.
+    /// A daily run's windows. A large set is read in two halves at once, on the run's two
+    /// connections, each backend scanning and each thread decoding its own, split by day
+    /// (``WindowRead``). A resident coordinator reads only the days its ``WindowCache`` does not
+    /// hold. (A backfill's ranges are read ahead, by ``ChunkPrefetch``.)
     func loadWindows(_ db: ReconnectingPGConnection, _ symbols: [String],
                      rowsPerSymbol: Int) throws -> [String: SymbolSeries] {
         let market = request.market, asOf = request.asOf, window = self.window
         let split = symbols.count >= 2 && symbols.count * rowsPerSymbol >= options.splitLoadRows
-        guard let first = request.firstDay else {
-            if let cache = options.session?.windows {
-                return try cachedWindows(db, symbols, cache: cache, split: split)
-            }
-            let read = split
-                ? try db.market { try $0.windowRead(symbols, market: market, through: asOf, rows: window) } : nil
-            guard let read, read.spans.count == 2 else {
-                return try db.market { try $0.windows(symbols, market: market, through: asOf, rows: window) }
-            }
-            return try db.market { try $0.finish(read, try readSpans(db, read)) }
+        if let cache = options.session?.windows {
+            return try cachedWindows(db, symbols, cache: cache, split: split)
         }
-        let load: @Sendable ([String], MarketStore) throws -> [String: SymbolSeries] = { part, store in
-            try store.ranges(part, market: market, from: first, through: asOf, before: window - 1)
+        let read = split
+            ? try db.market { try $0.windowRead(symbols, market: market, through: asOf, rows: window) } : nil
+        guard let read, read.spans.count == 2 else {
+            return try db.market { try $0.windows(symbols, market: market, through: asOf, rows: window) }
         }
-        guard split, let second = secondConnection() else { return try db.market { try load(symbols, $0) } }
-        let half = symbols.count / 2
-        let a = Array(symbols[..<half]), b = Array(symbols[half...])
-        var (here, there) = try second.both(here: { try db.market { try load(a, $0) } },
-                                            there: { db2 in try db2.market { try load(b, $0) } })
-        here.merge(there) { mine, _ in mine }
-        return here
+        return try db.market { try $0.finish(read, try readSpans(db, read)) }
     }
 
     /// The rows of a windows read's spans (oldest first): two spans at once, on the run's two

@@ -41,6 +41,10 @@ public final class RunCoordinator: @unchecked Sendable {
         if second == nil { second = try? SecondConnection(url: options.databaseURL, logger: logger) }
         return second
     }
+    /// A backfill's chunks made ready ahead (see ``publishPrefetched``), and whether the first
+    /// batch was taken.
+    var prefetch: ChunkPrefetch?
+    var prefetchStarted = false
     private let stopRequested = Atomic<Bool>(false)
     private let brokerUp = Atomic<Bool>(false)
     private let databaseUp = Atomic<Bool>(false)
@@ -140,7 +144,11 @@ public final class RunCoordinator: @unchecked Sendable {
     /// The run itself, once the lock is held: plan or resume, publish, aggregate, report.
     func run(_ db: ReconnectingPGConnection, _ broker: any RunBroker, started: Date) throws -> (RunExit, RunRecord?) {
         db.onReconnect = { [weak self] _ in try self?.retakeLock() }
-        defer { db.onReconnect = nil }
+        defer {
+            db.onReconnect = nil
+            prefetch?.close()
+            prefetch = nil
+        }
 
         // 2. Resume the date's unfinished run, or plan a new one.
         var t0 = Date()

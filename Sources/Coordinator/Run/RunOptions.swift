@@ -21,9 +21,13 @@ public struct RunOptions: Sendable {
     public var coordinatorId = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
     /// Notifications and the accuracy check once a run ends (nil: none).
     public var followUp: OutcomeFollowUp?
-    /// Rows of windows (a backfill: of ranges) read at once above which they are read as two
-    /// halves, on two connections at once. Default 50,000.
+    /// Rows of a daily run's windows read at once above which they are read as two halves, on
+    /// two connections at once. Default 50,000.
     public var splitLoadRows = 50_000
+    /// Rows of windows (a backfill: of ranges) published at once, at most; the chunks of a
+    /// backfill are made ready that many rows at a time, so its memory does not grow with its
+    /// range. Default 250,000.
+    public var publishRows = 250_000
     /// A file to write the run's id to once it is planned or resumed (the dashboard, which
     /// starts runs as child processes, waits for it). Default nil: none.
     public var runIdFile: String?

@@ -14,6 +14,13 @@ public final class ThreadFuture<Value>: @unchecked Sendable {
         }
     }
 
+    /// Whether the value is made (``wait()`` then returns at once).
+    public var isReady: Bool {
+        guard done.wait(timeout: .now()) == .success else { return false }
+        done.signal()
+        return true
+    }
+
     /// Waits for the value (or rethrows what making it threw). Callable more than once.
     public func wait() throws -> Value {
         done.wait()
