@@ -16,9 +16,26 @@ extension RunCoordinator {
         timings.loadWindows += Date().timeIntervalSince(t0)
         t0 = Date()
         defer { timings.publish += Date().timeIntervalSince(t0) }
-        let messages = due.map { Self.message(request, id, $0, windows) }
-        guard try broker.publish(messages) else { return }  // lost on the way: published again next time
-        try db.ledger { try $0.markPublished(id, chunkNos: due.map(\.chunkNo)) }
+        // Each group leaves as soon as it is encoded, so the first workers start while the rest
+        // are encoded (10 chunks of 1,000 symbols took 60 ms to encode).
+        for group in Self.publishGroups(due.count) {
+            let part = due[group]
+            // Lost on the way: these and the rest stay pending, and are published again next time.
+            guard try broker.publish(part.map { Self.message(request, id, $0, windows) }) else { return }
+            try db.ledger { try $0.markPublished(id, chunkNos: part.map(\.chunkNo)) }
+        }
+    }
+
+    /// The groups `count` due chunks are published in: 1, 2, 4, … chunks, doubling (each group
+    /// waits for the broker's confirms once).
+    static func publishGroups(_ count: Int) -> [Range<Int>] {
+        var groups: [Range<Int>] = [], start = 0, size = 1
+        while start < count {
+            groups.append(start..<min(count, start + size))
+            start += size
+            size *= 2
+        }
+        return groups
     }
 
     /// Chunks published at once: a backfill's carry whole ranges, so a bounded number of rows
