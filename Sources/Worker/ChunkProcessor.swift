@@ -60,9 +60,10 @@ public final class ChunkProcessor: Sendable {
         }
         // Each day from its own window of rows, as a daily run computes it: a backfill's
         // predictions equal the daily runs' and `worker predict`'s to the last bit.
+        let resolver = predictor.store.resolver()  // the store's folders listed once per chunk
         for s in chunk.series where inv == .models {
             let days = days(of: s, in: chunk)
-            for (day, outcome) in zip(days, predictor.predict(s, days: days)) {
+            for (day, outcome) in zip(days, predictor.predict(s, days: days, resolver: resolver)) {
                 switch outcome {
                 case .success(let p):
                     items.append(.init(symbol: p.symbol, day: day, value: p.value, target: p.target, model: p.model))

@@ -119,6 +119,29 @@ struct ModelTests {
         if case .model = try store.resolve(symbol: "../AAA") {} // path tricks fall through to the global model
     }
 
+    @Test("a chunk's resolver resolves every symbol as the store does, listing the folders once")
+    func chunkResolver() throws {
+        let d = temp()
+        let store = ModelStore(root: d)
+        func path(_ c: ModelChoice) -> String? { if case .model(let m) = c { m.identity.path } else { nil } }
+        if case .fallback = try store.resolver().resolve(symbol: "AAA") {} else { Issue.record("expected fallback") }
+        try write(linearJSON, d + "/_global/model.json")
+        try write(linearJSON.replacingOccurrences(of: "0.01", with: "0.02"), d + "/AAA/model.json")
+        try write(linearJSON.replacingOccurrences(of: "0.01", with: "0.03"), d + "/\(ModelStore.folderName(for: "A/B"))/model.json")
+        try write("{broken", d + "/BBB/model.json")
+        try FileManager.default.createDirectory(atPath: d + "/CCC", withIntermediateDirectories: true)  // no model in it
+        let resolver = store.resolver()
+        for symbol in ["AAA", "A/B", "CCC", "DDD", "../AAA", "_global", ".x", "AAA"] {
+            #expect(path(try resolver.resolve(symbol: symbol)) == path(try store.resolve(symbol: symbol)), "\(symbol)")
+        }
+        #expect(path(try resolver.resolve(symbol: "A/B"))?.hasSuffix("/A%2FB/model.json") == true)
+        #expect(throws: ModelLoadError.self) { try resolver.resolve(symbol: "BBB") }
+        // A model added after the resolver was made: the next chunk's resolver sees it.
+        try write(linearJSON, d + "/EEE/model.json")
+        #expect(path(try resolver.resolve(symbol: "EEE")) == d + "/_global/model.json")
+        #expect(path(try store.resolver().resolve(symbol: "EEE")) == d + "/EEE/model.json")
+    }
+
     @Test("predictor: fallback is the mean of the last 20 returns; short history fails at features")
     func predictorFallback() throws {
         let d = temp()

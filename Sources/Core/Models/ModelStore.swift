@@ -37,11 +37,14 @@ public final class ModelStore: Sendable {
 
     /// The folder of a symbol's own model: the symbol with unsafe bytes written as `%XX`.
     public static func folderName(for symbol: String) -> String {
+        func safe(_ i: Int, _ b: UInt8) -> Bool {
+            (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
+                || b == 0x2D || (b == 0x2E && i > 0) || (b == 0x5F && i > 0)
+        }
+        if !symbol.isEmpty, symbol.utf8.enumerated().allSatisfy(safe) { return symbol }  // most symbols
         var out = ""
         for (i, b) in symbol.utf8.enumerated() {
-            let safe = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
-                || b == 0x2D || (b == 0x2E && i > 0) || (b == 0x5F && i > 0)
-            if safe { out.unicodeScalars.append(UnicodeScalar(b)) } else {
+            if safe(i, b) { out.unicodeScalars.append(UnicodeScalar(b)) } else {
                 out += "%" + String(b, radix: 16, uppercase: true).leftPadded(2)
             }
         }
@@ -63,6 +66,34 @@ public final class ModelStore: Sendable {
             return .fallback
         }
         return .model(try load(path))
+    }
+
+    /// Resolves symbols as ``resolve(symbol:)`` does, for one chunk: the store's folders are listed
+    /// once, and the global model (for every symbol without a folder) is found once. A model
+    /// added while the chunk is computed is seen from the next chunk on.
+    public func resolver() -> Resolver { Resolver(self) }
+
+    /// See ``resolver()``; used on one thread.
+    public final class Resolver {
+        let store: ModelStore
+        /// The store's folders when the resolver was made (nil: unreadable, every folder is tried).
+        let folders: Set<String>?
+        private var global: Result<ModelChoice, Error>?
+
+        init(_ store: ModelStore) {
+            self.store = store
+            folders = (try? FileManager.default.contentsOfDirectory(atPath: store.root)).map(Set.init)
+        }
+
+        /// The symbol's own model, else the global one, else the fallback.
+        public func resolve(symbol: String) throws -> ModelChoice {
+            let folder = ModelStore.folderName(for: symbol)
+            if folders?.contains(folder) ?? true, let path = store.file(in: folder) { return .model(try store.load(path)) }
+            if global == nil {
+                global = Result { try store.file(in: ModelStore.globalFolder).map { .model(try store.load($0)) } ?? .fallback }
+            }
+            return try global!.get()
+        }
     }
 
     /// Loads (or returns the cached) model at `path`.

@@ -49,7 +49,9 @@ public struct Predictor: Sendable {
 
     /// Predicts `series.symbol` for each of `days`, each from its own window of rows (exactly as
     /// a daily run of that day would), resolving the symbol's model once.
-    public func predict(_ series: SymbolSeries, days: [Day]) -> [Result<Prediction, SymbolFailure>] {
+    /// `resolver`: the chunk's (``ModelStore/resolver()``), else the store resolves the symbol.
+    public func predict(_ series: SymbolSeries, days: [Day],
+                        resolver: ModelStore.Resolver? = nil) -> [Result<Prediction, SymbolFailure>] {
         var choice: Result<ModelChoice, SymbolFailure>?
         // Each day's window is computed in place into these (what a daily run computes from the
         // window's rows alone): no copy of the rows, no allocation per day.
@@ -75,7 +77,7 @@ public struct Predictor: Sendable {
                         + "\(missing.joined(separator: ", ")) undefined", skipped: young))
             }
             if choice == nil {
-                choice = Result { try store.resolve(symbol: series.symbol) }
+                choice = Result { try resolver?.resolve(symbol: series.symbol) ?? store.resolve(symbol: series.symbol) }
                     .mapError { SymbolFailure(stage: "model", error: "\($0)") }
             }
             let target = calendar.nextTradingDay(after: day)
