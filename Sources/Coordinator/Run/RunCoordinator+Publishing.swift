@@ -12,7 +12,7 @@ extension RunCoordinator {
         let due = try db.ledger { try $0.dueChunks(id, limit: publishLimit) }
         guard !due.isEmpty else { return }
         var t0 = Date()
-        let windows = try loadWindows(db, due.flatMap(\.symbols), rowsPerSymbol: window)
+        let windows = try loadWindows(db, due.flatMap(\.symbols))
         timings.loadWindows += Date().timeIntervalSince(t0)
         t0 = Date()
         defer { timings.publish += Date().timeIntervalSince(t0) }

@@ -6,10 +6,9 @@ extension RunCoordinator {
     /// connections, each backend scanning and each thread decoding its own, split by day
     /// (``WindowRead``). A resident coordinator reads only the days its ``WindowCache`` does not
     /// hold. (A backfill's ranges are read ahead, by ``ChunkPrefetch``.)
-    func loadWindows(_ db: ReconnectingPGConnection, _ symbols: [String],
-                     rowsPerSymbol: Int) throws -> [String: SymbolSeries] {
+    func loadWindows(_ db: ReconnectingPGConnection, _ symbols: [String]) throws -> [String: SymbolSeries] {
         let market = request.market, asOf = request.asOf, window = self.window
-        let split = symbols.count >= 2 && symbols.count * rowsPerSymbol >= options.splitLoadRows
+        let split = symbols.count >= 2 && symbols.count * window >= options.splitLoadRows
         if let cache = options.session?.windows {
             return try cachedWindows(db, symbols, cache: cache, split: split)
         }

@@ -62,27 +62,25 @@ public final class ModelStore: Sendable {
 
     /// Resolves a symbol's model. Throws ``ModelLoadError`` when the file it resolves to is unusable.
     public func resolve(symbol: String) throws -> ModelChoice {
-        guard let path = file(in: ModelStore.folderName(for: symbol)) ?? file(in: ModelStore.globalFolder) else {
-            return .fallback
-        }
-        return .model(try load(path))
+        try Resolver(self, listing: false).resolve(symbol: symbol)
     }
 
     /// Resolves symbols as ``resolve(symbol:)`` does, for one chunk: the store's folders are listed
     /// once, and the global model (for every symbol without a folder) is found once. A model
     /// added while the chunk is computed is seen from the next chunk on.
-    public func resolver() -> Resolver { Resolver(self) }
+    public func resolver() -> Resolver { Resolver(self, listing: true) }
 
     /// See ``resolver()``; used on one thread.
     public final class Resolver {
         let store: ModelStore
-        /// The store's folders when the resolver was made (nil: unreadable, every folder is tried).
+        /// The store's folders when the resolver was made (nil: not listed, or unreadable; then
+        /// every symbol's folder is tried).
         let folders: Set<String>?
         private var global: Result<ModelChoice, Error>?
 
-        init(_ store: ModelStore) {
+        init(_ store: ModelStore, listing: Bool) {
             self.store = store
-            folders = (try? FileManager.default.contentsOfDirectory(atPath: store.root)).map(Set.init)
+            folders = listing ? (try? FileManager.default.contentsOfDirectory(atPath: store.root)).map(Set.init) : nil
         }
 
         /// The symbol's own model, else the global one, else the fallback.
