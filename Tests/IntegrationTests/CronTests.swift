@@ -62,12 +62,18 @@ struct CronTests {
         var settings = ["CLOSEBELL_DATABASE_URL": c.databaseURL, "CLOSEBELL_AMQP_URL": TestServers.amqpURLString,
                         "CLOSEBELL_TOPOLOGY_PREFIX": c.topology.prefix, "CLOSEBELL_MODELS": c.dir + "/models",
                         "CLOSEBELL_LOG_DIR": c.dir + "/logs", "CLOSEBELL_INCOMING": c.dir + "/data",
-                        "CLOSEBELL_DAILY_LOG": log, "CLOSEBELL_DELIVERY_LIMIT": String(c.deliveryLimit)]
+                        "CLOSEBELL_DAILY_LOG": log, "CLOSEBELL_DELIVERY_LIMIT": String(c.deliveryLimit),
+                        "CLOSEBELL_RUN_WINDOW_CACHE": c.dir + "/window-cache"]
         #expect(try Self.runJob(c, dir: dir, settings: settings) == 0)
         let done = try c.db().query("""
             SELECT as_of_date::text FROM runs WHERE status = 'completed' ORDER BY as_of_date
             """).rows.map { $0[0]! }
         #expect(done == [days[2], days[1], days[0]])
+        // Each day's run kept its windows for the next (the second day's run read one day).
+        #expect(FileManager.default.fileExists(atPath: c.dir + "/window-cache/nepse.windows"))
+        let kept = try Regex("[1-9][0-9]* of [0-9]+ days kept from the last run")
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains(kept),
+                "no run took its windows from the file")
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(text.contains("== ingest exit 0, catch-up exit 0"), "\(text)")
         // Nothing reached cron's mail: everything went to the log.

@@ -18,7 +18,8 @@ struct WindowCacheTests {
     /// One daily run of `day` on a memory broker with two worker threads, on `session` when
     /// given (the resident coordinator), else reading everything; its predictions and the days
     /// it took from the cache.
-    func run(_ c: Cluster, _ day: String, session: RunSession?, split: Bool = false) throws
+    func run(_ c: Cluster, _ day: String, session: RunSession?, split: Bool = false,
+             keptIn folder: String? = nil) throws
         -> (rows: [[String?]], cached: Int, window: Int) {
         var request = RunRequest(market: "nepse", asOf: Day(iso: day)!, modelStore: c.dir + "/models")
         request.chunkSize = 7
@@ -28,6 +29,7 @@ struct WindowCacheTests {
         options.printProgress = false
         options.splitLoadRows = split ? 1 : Int.max
         options.session = session
+        options.windowCacheDirectory = folder
         let broker = session == nil ? MemoryRunBroker() : sessionBroker
         let workers = MemoryWorkers(broker, count: 2) { _ in .process }
         defer { workers.shutdown() }
@@ -100,6 +102,44 @@ struct WindowCacheTests {
         let again = try run(c, days[4], session: session)
         #expect(again.cached == window)
         #expect(again.rows == fresh4)
+    }
+
+    @Test("windows kept in a file give runs from cron the predictions of a full read; another table's are not used")
+    func windowsKeptInAFile() throws {
+        let c = try Cluster(symbols: 30, days: 45)
+        let db = try c.db()
+        defer { db.close() }
+        let days = try db.query("SELECT trading_date::text FROM ingested_files ORDER BY 1 DESC LIMIT 4").rows
+            .map { $0[0]! }.reversed() as [String]
+        let folder = c.dir + "/window-cache", file = WindowCache.path(in: folder, market: "nepse")
+
+        // Each run is a coordinator of its own, as cron starts them: only the file links them.
+        let first = try run(c, days[0], session: nil, keptIn: folder)
+        #expect(first.cached == 0)
+        #expect(FileManager.default.fileExists(atPath: file), "the run kept nothing")
+        #expect(first.rows == (try run(c, days[0], session: nil)).rows)
+        let second = try run(c, days[1], session: nil, split: true, keptIn: folder)
+        #expect(second.cached == second.window - 1, "the next day's run read every day again")
+        #expect(second.rows == (try run(c, days[1], session: nil)).rows)
+
+        // An undeclared change, then a rewrite of the table (a new file node: another table).
+        try db.query("UPDATE ohlcv SET close = close * 1.5 WHERE symbol = 'AAAA' AND trading_date = $1", [days[1]])
+        let updated = try run(c, days[2], session: nil, keptIn: folder)
+        #expect(updated.cached == 0, "kept windows were used after an undeclared change")
+        #expect(updated.rows == (try run(c, days[2], session: nil)).rows)
+        try db.execute("VACUUM FULL ohlcv")
+        let rewritten = try run(c, days[2], session: nil, keptIn: folder)
+        #expect(rewritten.cached == 0, "windows kept from the table before its rewrite were used")
+        #expect(try run(c, days[2], session: nil, keptIn: folder).cached == rewritten.window)
+
+        // A damaged file is ignored, and replaced by the run.
+        var bytes = [UInt8](try #require(FileManager.default.contents(atPath: file)))
+        bytes[bytes.count / 3] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let damaged = try run(c, days[3], session: nil, keptIn: folder)
+        #expect(damaged.cached == 0)
+        #expect(damaged.rows == (try run(c, days[3], session: nil)).rows)
+        #expect(try run(c, days[3], session: nil, keptIn: folder).cached == damaged.window)
     }
 
     @Test("changes are listed once committed after the snapshot, even when they began before it")

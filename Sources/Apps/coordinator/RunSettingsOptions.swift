@@ -20,6 +20,8 @@ struct RunSettingsOptions: ParsableArguments {
     @Option(help: "Seconds to keep trying an unreachable broker before the run fails (default: run.broker_timeout_seconds).")
     var brokerTimeout: Double?
     @Option(help: "Folder for per-run log files (default: setting log.dir, $CLOSEBELL_LOG_DIR).") var logDir: String?
+    @Option(help: "Folder where daily runs keep their windows for the next run (default: setting run.window_cache).")
+    var windowCache: String?
     @Option(help: "normal or high: a high-priority run's chunks are taken by workers before any other's.")
     var priority: RunPriority = .normal
     @Option(help: "Write the run's id to this file once it is planned (the dashboard's launches use it).")
@@ -49,6 +51,8 @@ struct RunSettingsOptions: ParsableArguments {
         do { try request.validate() } catch { fail("\(error)", code: 64) }
         var o = RunOptions(request: request, databaseURL: databaseURL, amqpURL: broker.url(), topology: broker.topology)
         o.logDirectory = logDir ?? s.logDir
+        let cache = windowCache ?? s.windowCache
+        o.windowCacheDirectory = cache.isEmpty ? nil : absolutePath(cache)
         o.brokerGiveUpSeconds = giveUp
         o.followUp = AppConfiguration.followUp
         o.runIdFile = runIdFile

@@ -5,12 +5,17 @@ extension RunCoordinator {
     /// A daily run's windows. A large set is read in two halves at once, on the run's two
     /// connections, each backend scanning and each thread decoding its own, split by day
     /// (``WindowRead``). A resident coordinator reads only the days its ``WindowCache`` does not
-    /// hold. (A backfill's ranges are read ahead, by ``ChunkPrefetch``.)
+    /// hold; a run given a ``RunOptions/windowCacheDirectory``, those its file does not. (A
+    /// backfill's ranges are read ahead, by ``ChunkPrefetch``.)
     func loadWindows(_ db: ReconnectingPGConnection, _ symbols: [String]) throws -> [String: SymbolSeries] {
         let market = request.market, asOf = request.asOf, window = self.window
         let split = symbols.count >= 2 && symbols.count * window >= options.splitLoadRows
         if let cache = options.session?.windows {
             return try cachedWindows(db, symbols, cache: cache, split: split)
+        }
+        if let directory = options.windowCacheDirectory,
+           let kept = try windowsKeptInFile(db, symbols, directory: directory, split: split) {
+            return kept
         }
         let read = split
             ? try db.market { try $0.windowRead(symbols, market: market, through: asOf, rows: window) } : nil

@@ -45,6 +45,8 @@ public final class RunCoordinator: @unchecked Sendable {
     /// batch was taken.
     var prefetch: ChunkPrefetch?
     var prefetchStarted = false
+    /// The window cache file being written, beside the run (``windowsKeptInFile``); waited for before the run returns.
+    var windowCacheSave: ThreadFuture<Void>?
     private let stopRequested = Atomic<Bool>(false)
     private let brokerUp = Atomic<Bool>(false)
     private let databaseUp = Atomic<Bool>(false)
@@ -148,6 +150,7 @@ public final class RunCoordinator: @unchecked Sendable {
             db.onReconnect = nil
             prefetch?.close()
             prefetch = nil
+            try? windowCacheSave?.wait()
         }
 
         // 2. Resume the date's unfinished run, or plan a new one.

@@ -37,6 +37,10 @@ public struct RunOptions: Sendable {
     /// Connections and a broker kept open across runs (`coordinator watch`), which the run
     /// borrows instead of opening its own. Default nil: the run opens and closes its own.
     public var session: RunSession?
+    /// A folder where a daily run keeps its windows for the next run of its market, as a resident
+    /// coordinator keeps them in memory (``WindowCache``, one file per market): a run from cron
+    /// then reads from PostgreSQL only the days since. Default nil: every run reads every day.
+    public var windowCacheDirectory: String?
 
     public init(request: RunRequest, databaseURL: String, amqpURL: AMQPURL, topology: ClosebellTopology) {
         self.request = request

@@ -21,7 +21,7 @@ public final class WindowCache: @unchecked Sendable {
         let fetch: ClosedRange<Day>?
     }
 
-    private struct Kept {
+    struct Kept {
         /// The days the kept read listed: a day it did not list (a late file's, come since) is
         /// never taken from it, though it lies between them.
         let days: Set<Day>
@@ -30,7 +30,7 @@ public final class WindowCache: @unchecked Sendable {
     }
 
     /// What is kept, per market (a watcher of several markets runs them in turn).
-    private var kept: [String: Kept] = [:]
+    var kept: [String: Kept] = [:]
     /// Reads served in part from the cache, and reads made whole (for the logs and the tests).
     public private(set) var hits = 0, misses = 0
 

@@ -15,6 +15,8 @@ public struct ClosebellSettings: Sendable {
     public var maxAttempts: Int
     public var backoffSeconds: Double
     public var brokerTimeoutSeconds: Double
+    /// Empty: daily runs keep no windows between them.
+    public var windowCache: String
     public var logDir: String
     public var logFormat: LogFormat
     public var logLevel: Logger.Level
@@ -76,6 +78,7 @@ public struct ClosebellSettings: Sendable {
         maxAttempts = try int(SettingKeys.maxAttempts, 1...1000)
         backoffSeconds = try double(SettingKeys.backoff, minimum: 0)
         brokerTimeoutSeconds = try double(SettingKeys.brokerTimeout, minimum: 0.001)
+        windowCache = string(SettingKeys.windowCache)
         logDir = string(SettingKeys.logDir)
         guard let format = LogFormat(rawValue: string(SettingKeys.logFormat)) else { throw bad(SettingKeys.logFormat, "use text or json") }
         logFormat = format

@@ -46,6 +46,8 @@ public enum SettingKeys {
     public static let backoff = SettingKey("run.backoff_seconds", .double, "1", "first retry delay, doubling, at most 60")
     public static let brokerTimeout = SettingKey("run.broker_timeout_seconds", .double, "120",
                                                  "seconds to wait for an unreachable broker before the run fails")
+    public static let windowCache = SettingKey("run.window_cache", .string, "",
+                                               "folder where daily runs keep their windows for the next; empty: none")
     public static let logDir = SettingKey("log.dir", .string, "logs", "folder of the per-run log files")
     public static let logFormat = SettingKey("log.format", .string, "text", "text or json")
     public static let logLevel = SettingKey("log.level", .string, "info", "trace, debug, info, warning or error")
@@ -92,6 +94,7 @@ public enum SettingKeys {
 
     public static let all: [SettingKey] = [
         databaseURL, amqpURL, topologyPrefix, deliveryLimit, models, chunkSize, timeout, maxAttempts, backoff, brokerTimeout,
+        windowCache,
         logDir, logFormat, logLevel, metricsPort, metricsHost, prefetch, heartbeat, gracePeriod, market, tradingWeekdays, timeZone,
         alertHitRate, alertMAEMultiple, notifyWebhook, notifySMTP, notifyCAFile, notifyFrom, notifyTo, notifyEvents, notifyBaseURL,
         notifyTimeout, dashboardHost, dashboardPort, dashboardAdminPassword, dashboardAdminToken, dashboardViewerPassword,

@@ -59,3 +59,20 @@ extension MarketStore {
         return OHLCVChanges(snapshot: now, touched: touched)
     }
 }
+
+extension MarketStore {
+    /// What rows read from `ohlcv` and kept outside the database (a window cache in a file) must
+    /// have been read from to be used with ``ohlcvChanges(since:)`` again: this server (its
+    /// system identifier), this database (its oid, new when it is created again or restored) and
+    /// this `ohlcv` (its file node, new after a `TRUNCATE` or a rewrite). Snapshots of another
+    /// say nothing about this one's changes.
+    public func windowCacheIdentity() throws -> String {
+        let r = try db.query("""
+            SELECT (SELECT system_identifier FROM pg_control_system())::text || '/'
+                   || (SELECT oid FROM pg_database WHERE datname = current_database())::text || '/'
+                   || pg_relation_filenode('ohlcv')::text
+            """)
+        guard let identity = r.scalar else { throw PGError(sqlState: nil, message: "no identity from the server") }
+        return identity
+    }
+}

@@ -1,0 +1,108 @@
+import ClosebellCore
+import ClosebellProtocol
+import Foundation
+
+/// A ``WindowCache`` kept in a file between runs that are separate processes (`coordinator run`
+/// from cron, ``RunOptions/windowCacheDirectory``): what a resident coordinator keeps in memory.
+///
+/// The file holds, per market, the kept read's days, its snapshot and its rows, then the SHA-256
+/// of all that. It is used only when it names the same database and `ohlcv` as the run's
+/// (``ClosebellStorage/MarketStore/windowCacheIdentity()``): the snapshot's transaction ids mean
+/// nothing elsewhere. A file that is not that, or not whole, is ignored (the run reads every day).
+extension WindowCache {
+    /// The first bytes of a cache file; a format change changes the version after it.
+    static let magic = "closebell-windows", version: UInt8 = 1
+
+    /// The file of `market`'s windows in `directory`: one per market, so two markets' runs at
+    /// once never overwrite each other's. Characters beyond letters, digits, `-` and `_` are
+    /// written as hex.
+    public static func path(in directory: String, market: String) -> String {
+        let safe = market.unicodeScalars.map { c -> String in
+            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "-" || c == "_"
+                ? String(c) : String(format: "%%%02x", c.value)
+        }.joined()
+        return (directory as NSString).appendingPathComponent("\(safe).windows")
+    }
+
+    /// Writes what is kept to `path`, whole or not at all (a new file renamed over the old one),
+    /// readable by the owner only; `identity` names the database it was read from.
+    public func save(to path: String, identity: String) throws {
+        var w = BinaryWriter(capacity: 1 << 20)
+        w.string(Self.magic)
+        w.u8(Self.version)
+        w.string(identity)
+        w.u32(UInt32(kept.count))
+        for (market, k) in kept.sorted(by: { $0.key < $1.key }) {
+            w.string(market)
+            w.string(k.snapshot)
+            w.days(k.days.sorted())
+            w.u32(UInt32(k.rows.count))
+            for (symbol, s) in k.rows {
+                w.string(symbol)
+                w.days(s.days)
+                for column in [s.open, s.high, s.low, s.close, s.volume] { w.doubles(column) }
+            }
+        }
+        w.string(ContentHash.sha256Hex(w.bytes))
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = path + ".\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(w.bytes),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        }
+        guard rename(temporary, path) == 0 else {
+            let e = errno
+            unlink(temporary)
+            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+        }
+    }
+
+    /// The cache kept in `path` when it was read from the database `identity` names; otherwise
+    /// (no file, another database, a file cut short or changed) nil and why, for the log.
+    public static func load(from path: String, identity: String) -> (cache: WindowCache?, problem: String?) {
+        guard let data = FileManager.default.contents(atPath: path) else { return (nil, nil) }
+        do {
+            let cache = try decode([UInt8](data), identity: identity)
+            return (cache, cache == nil ? "it was read from another database or table" : nil)
+        } catch {
+            return (nil, "\(error)")
+        }
+    }
+
+    /// The cache in `bytes`; nil when it names another database than `identity`.
+    static func decode(_ bytes: [UInt8], identity: String) throws -> WindowCache? {
+        guard bytes.count > 68 else { throw MessageDecodingError("the file is cut short") }
+        var tail = BinaryReader(Array(bytes[(bytes.count - 68)...]))
+        let body = Array(bytes[..<(bytes.count - 68)])
+        guard try tail.string("checksum", maxBytes: 64) == ContentHash.sha256Hex(body) else {
+            throw MessageDecodingError("its checksum does not match its content")
+        }
+        var r = BinaryReader(body)
+        guard try r.string("magic", maxBytes: 64) == magic, try r.u8("version") == version else {
+            throw MessageDecodingError("not a window cache of this version")
+        }
+        guard try r.string("identity") == identity else { return nil }
+        let cache = WindowCache()
+        for _ in 0..<(try r.count("markets", max: 10_000)) {
+            let market = try r.string("market"), snapshot = try r.string("snapshot")
+            let days = try r.days("\(market)'s days")
+            var rows: [String: SymbolSeries] = [:]
+            let symbols = try r.count("\(market)'s symbols")
+            rows.reserveCapacity(symbols)
+            for _ in 0..<symbols {
+                let symbol = try r.string("symbol")
+                let d = try r.days("\(symbol)'s days")
+                let columns = try (0..<5).map { _ in try r.doubles("\(symbol)'s values") }
+                guard columns.allSatisfy({ $0.count == d.count }) else {
+                    throw MessageDecodingError("\(symbol): columns of unequal length")
+                }
+                rows[symbol] = SymbolSeries(symbol: symbol, days: d, open: columns[0], high: columns[1],
+                                            low: columns[2], close: columns[3], volume: columns[4])
+            }
+            cache.kept[market] = Kept(days: Set(days), snapshot: snapshot, rows: rows)
+        }
+        guard r.atEnd else { throw MessageDecodingError("bytes after the last market") }
+        return cache
+    }
+}
