@@ -132,6 +132,16 @@ struct WindowCacheTests {
         #expect(rewritten.cached == 0, "windows kept from the table before its rewrite were used")
         #expect(try run(c, days[2], session: nil, keptIn: folder).cached == rewritten.window)
 
+        // The trigger that notes changes disabled by hand: the file is neither used nor written.
+        try db.execute("ALTER TABLE ohlcv DISABLE TRIGGER ohlcv_changed")
+        let stamp = try FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date
+        let unnoted = try run(c, days[2], session: nil, keptIn: folder)
+        try db.execute("ALTER TABLE ohlcv ENABLE ALWAYS TRIGGER ohlcv_changed")
+        #expect(unnoted.cached == 0, "windows were kept while changes went unnoted")
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date == stamp)
+        // Enabled again, the file serves again (no change was made while the trigger was off).
+        #expect(try run(c, days[2], session: nil, keptIn: folder).cached == rewritten.window)
+
         // A damaged file is ignored, and replaced by the run.
         var bytes = [UInt8](try #require(FileManager.default.contents(atPath: file)))
         bytes[bytes.count / 3] ^= 0x40

@@ -61,7 +61,9 @@ extension WindowCache {
     /// The cache kept in `path` when it was read from the database `identity` names; otherwise
     /// (no file, another database, a file cut short or changed) nil and why, for the log.
     public static func load(from path: String, identity: String) -> (cache: WindowCache?, problem: String?) {
-        guard let data = FileManager.default.contents(atPath: path) else { return (nil, nil) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return (nil, FileManager.default.fileExists(atPath: path) ? "it cannot be read" : nil)
+        }
         do {
             let cache = try decode([UInt8](data), identity: identity)
             return (cache, cache == nil ? "it was read from another database or table" : nil)
@@ -89,7 +91,7 @@ extension WindowCache {
             let days = try r.days("\(market)'s days")
             var rows: [String: SymbolSeries] = [:]
             let symbols = try r.count("\(market)'s symbols")
-            rows.reserveCapacity(symbols)
+            rows.reserveCapacity(min(symbols, (body.count - r.offset) / 28))  // 28: a symbol's least bytes
             for _ in 0..<symbols {
                 let symbol = try r.string("symbol")
                 let d = try r.days("\(symbol)'s days")

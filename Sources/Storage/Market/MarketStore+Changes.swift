@@ -63,16 +63,19 @@ extension MarketStore {
 extension MarketStore {
     /// What rows read from `ohlcv` and kept outside the database (a window cache in a file) must
     /// have been read from to be used with ``ohlcvChanges(since:)`` again: this server (its
-    /// system identifier), this database (its oid, new when it is created again or restored) and
-    /// this `ohlcv` (its file node, new after a `TRUNCATE` or a rewrite). Snapshots of another
-    /// say nothing about this one's changes.
-    public func windowCacheIdentity() throws -> String {
-        let r = try db.query("""
-            SELECT (SELECT system_identifier FROM pg_control_system())::text || '/'
-                   || (SELECT oid FROM pg_database WHERE datname = current_database())::text || '/'
-                   || pg_relation_filenode('ohlcv')::text
-            """)
-        guard let identity = r.scalar else { throw PGError(sqlState: nil, message: "no identity from the server") }
-        return identity
+    /// system identifier) on this timeline (a new one after a point-in-time restore or a
+    /// promotion, which hand out transaction ids again), this database (its oid, new when it is
+    /// created again) and this `ohlcv` (its file node, new after a `TRUNCATE` or a rewrite).
+    /// Snapshots of another say nothing about this one's changes. Nil while the trigger that
+    /// notes the changes is not enabled as migration 16 leaves it: changes would go unseen.
+    public func windowCacheIdentity() throws -> String? {
+        try db.query("""
+            SELECT CASE WHEN (SELECT tgenabled FROM pg_trigger
+                              WHERE tgrelid = 'ohlcv'::regclass AND tgname = 'ohlcv_changed') = 'A'
+                   THEN (SELECT system_identifier FROM pg_control_system())::text || '/'
+                        || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) || '/'
+                        || (SELECT oid FROM pg_database WHERE datname = current_database())::text || '/'
+                        || pg_relation_filenode('ohlcv')::text END
+            """).scalar
     }
 }
