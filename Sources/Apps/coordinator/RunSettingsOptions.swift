@@ -20,7 +20,7 @@ struct RunSettingsOptions: ParsableArguments {
     @Option(help: "Seconds to keep trying an unreachable broker before the run fails (default: run.broker_timeout_seconds).")
     var brokerTimeout: Double?
     @Option(help: "Folder for per-run log files (default: setting log.dir, $CLOSEBELL_LOG_DIR).") var logDir: String?
-    @Option(help: "Folder where daily runs keep their windows for the next run (default: setting run.window_cache).")
+    @Option(help: "Folder where run and catch-up keep their windows for the next run (default: run.window_cache).")
     var windowCache: String?
     @Option(help: "normal or high: a high-priority run's chunks are taken by workers before any other's.")
     var priority: RunPriority = .normal

@@ -12,6 +12,8 @@ import Foundation
 extension WindowCache {
     /// The first bytes of a cache file; a format change changes the version after it.
     static let magic = "closebell-windows", version: UInt8 = 1
+    /// The checksum at the end: a string (its length, 4 bytes) of 64 hex digits.
+    static let checksumBytes = 4 + 64
 
     /// The file of `market`'s windows in `directory`: one per market, so two markets' runs at
     /// once never overwrite each other's. Characters beyond letters, digits, `-` and `_` are
@@ -74,9 +76,10 @@ extension WindowCache {
 
     /// The cache in `bytes`; nil when it names another database than `identity`.
     static func decode(_ bytes: [UInt8], identity: String) throws -> WindowCache? {
-        guard bytes.count > 68 else { throw MessageDecodingError("the file is cut short") }
-        var tail = BinaryReader(Array(bytes[(bytes.count - 68)...]))
-        let body = Array(bytes[..<(bytes.count - 68)])
+        let end = bytes.count - checksumBytes
+        guard end > 0 else { throw MessageDecodingError("the file is cut short") }
+        var tail = BinaryReader(Array(bytes[end...]))
+        let body = Array(bytes[..<end])
         guard try tail.string("checksum", maxBytes: 64) == ContentHash.sha256Hex(body) else {
             throw MessageDecodingError("its checksum does not match its content")
         }
