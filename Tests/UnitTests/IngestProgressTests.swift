@@ -20,5 +20,8 @@ struct IngestProgressTests {
         #expect(p.rowsPerSecond == 50_100)
         #expect(p.line == "102/400 files, 100000 rows loaded (50100 rows/s), ETA 6 s")
         #expect(p.summary.hasPrefix("ingested 400 files: 100000 rows loaded, 200 rejected, 100 flagged, 1 unchanged, 1 failed"))
+        #expect(!p.summary.contains("keys"))
+        p.keysSeconds = 0.5
+        #expect(p.summary.hasSuffix("in 2.00 s (50100 rows/s); 0.50 s of it building ohlcv's keys"))
     }
 }

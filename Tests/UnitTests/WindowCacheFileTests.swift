@@ -59,6 +59,23 @@ struct WindowCacheFileTests {
         #expect(WindowCache.path(in: dir, market: "b/c").hasSuffix("/b%2fc.windows"))
     }
 
+    @Test("a save removes the temporary files a run killed mid-save left, and none being written now")
+    func staleTemporariesRemoved() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = WindowCache.path(in: dir, market: "nepse")
+        let fm = FileManager.default
+        let left = [("nepse.windows.41.tmp", 7200.0), ("nepse.windows.42.tmp", 5.0), ("other.windows.43.tmp", 7200.0)]
+        for (name, age) in left {
+            let file = dir + "/" + name
+            #expect(fm.createFile(atPath: file, contents: Data([1, 2, 3])))
+            try fm.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: file)
+        }
+        try filled().save(to: path, identity: "1/2/3")
+        #expect(try fm.contentsOfDirectory(atPath: dir).sorted()
+            == ["nepse.windows", "nepse.windows.42.tmp", "other.windows.43.tmp"])
+    }
+
     @Test("no file, another database, a file cut short or changed: nothing is used, and the log says why")
     func neverUsedWrongly() throws {
         let dir = try folder()

@@ -44,6 +44,7 @@ public final class BulkIngest {
                     logger.info("ohlcv indexes rebuilt",
                                 metadata: ["seconds": "\(rebuild)", "load_seconds": "\(s.seconds)"])
                     s.seconds += rebuild  // the summary's time and rate are the whole ingest's
+                    s.keysSeconds = rebuild
                     return s
                 }
                 held.forEach(report)

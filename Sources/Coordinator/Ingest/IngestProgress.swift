@@ -14,6 +14,9 @@ public struct IngestProgress: Sendable {
     public var replaced = 0
     /// Seconds since the ingest started.
     public var seconds = 0.0
+    /// Of ``seconds``, those spent building `ohlcv`'s keys again after a load without them (0 when
+    /// the keys were kept, see ``IngestOptions/rebuildIndexes``).
+    public var keysSeconds = 0.0
 
     public init(totalFiles: Int) { self.totalFiles = totalFiles }
 
@@ -36,6 +39,7 @@ public struct IngestProgress: Sendable {
         "ingested \(totalFiles) files: \(loaded) rows loaded, \(rejected) rejected, \(flagged) flagged, "
             + "\(unchanged) unchanged, \(failed) failed"
             + String(format: " in %.2f s (%.0f rows/s)", seconds, rowsPerSecond)
+            + (keysSeconds > 0 ? String(format: "; %.2f s of it building ohlcv's keys", keysSeconds) : "")
     }
 
     /// Counts one file's report.

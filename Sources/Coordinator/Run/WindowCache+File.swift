@@ -58,6 +58,25 @@ extension WindowCache {
             unlink(temporary)
             throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
         }
+        Self.removeStaleTemporaries(of: path)
+    }
+
+    /// A save takes well under a second: a temporary file of `path` older than this was left by
+    /// a run that died while writing it.
+    static let staleTemporaryAge: TimeInterval = 3600
+
+    /// Removes the temporary files of `path` (`<file>.<pid>.tmp`) that a run killed mid-save left
+    /// behind, once they are older than ``staleTemporaryAge`` (a run saving right now keeps its own).
+    static func removeStaleTemporaries(of path: String, now: Date = Date()) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + "."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let file = (directory as NSString).appendingPathComponent(name)
+            guard let modified = try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date,
+                  now.timeIntervalSince(modified) > staleTemporaryAge else { continue }
+            try? FileManager.default.removeItem(atPath: file)
+        }
     }
 
     /// The cache kept in `path` when it was read from the database `identity` names; otherwise
