@@ -198,7 +198,24 @@ def check_pod(spec, by_kind, known_env, config):
                 out.append(f"{cn}: {n} is no setting the apps read (SettingKey.swift)")
             if (n.endswith("_FILE") or n == "CLOSEBELL_CONFIG") and val:
                 out += [f"{cn}: {n}: {m}" for m in check_file(val, mounts, by_kind)]
+            if n == "CLOSEBELL_RUN_WINDOW_CACHE" and val:
+                out += [f"{cn}: {n}: {m}" for m in check_kept_folder(val, c.get("volumeMounts", []), volumes)]
     return out
+
+
+def check_kept_folder(path, mounts, volumes):
+    """A folder kept from one job to the next: on a writable PersistentVolumeClaim."""
+    under = [m for m in mounts
+             if path == m.get("mountPath") or path.startswith(m.get("mountPath", "").rstrip("/") + "/")]
+    if not under:
+        return [f"{path}: no volume is mounted there (the root file system is read-only)"]
+    m = max(under, key=lambda m: len(m.get("mountPath", "")))
+    if m.get("readOnly"):
+        return [f"{path}: the volume at {m.get('mountPath')} is mounted read-only"]
+    if "persistentVolumeClaim" not in volumes.get(m.get("name"), {}):
+        return [f"{path}: the volume at {m.get('mountPath')} is no PersistentVolumeClaim: "
+                "nothing is kept for the next run"]
+    return []
 
 
 def check_file(path, mounts, by_kind):
