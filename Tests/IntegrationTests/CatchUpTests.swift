@@ -40,6 +40,50 @@ struct CatchUpTests {
         #expect(said3.contains("nothing to catch up"))
     }
 
+    @Test("catch-up --ingest: missed days' files ingested, both days predicted, then the outcomes they complete")
+    func ingestThenCatchUp() throws {
+        let c = try Cluster(symbols: 30, days: 30, holdBack: 2)
+        let lastRun = try #require(try c.scalar("SELECT max(trading_date)::text FROM ingested_files"))
+        try c.startWorkers(2)
+        defer { c.stopWorkers() }
+        #expect(try c.coordinator(["run", "--date", lastRun, "--chunk-size", "10"]) == 0)
+        #expect(try c.count("SELECT count(*) FROM accuracy_daily WHERE as_of_date = $1", [lastRun]) == 0)
+        // Beside the two missed days' files, one that cannot be read: it is named, the exit says
+        // so (2, as `ingest` gives), and the valid days are caught up all the same.
+        let bad = c.dir + "/incoming/nepse_20991231.csv"
+        try "not,a,daily,file\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let (code, said) = try c.coordinatorOutput(["catch-up", "--ingest", c.dir + "/incoming", "--chunk-size", "10"])
+        #expect(code == 2, "\(said)")
+        #expect(said.contains("nepse_20991231.csv"))
+        #expect(said.contains("ingested 3 files"), "\(said)")
+        #expect(said.contains("catching up 2 days"), "\(said)")
+        let runs = try c.db().query("""
+            SELECT as_of_date::text, status FROM runs WHERE as_of_date > $1 ORDER BY run_id
+            """, [lastRun]).rows.map { [$0[0]!, $0[1]!] }
+        let missed = try c.db().query("SELECT trading_date::text FROM ingested_files WHERE trading_date > $1",
+                                      [lastRun]).rows.map { $0[0]! }.sorted()
+        #expect(runs == missed.map { [$0, "completed"] })
+        for d in missed {
+            let r = try #require(try c.scalar("SELECT run_id FROM runs WHERE as_of_date = $1", [d]))
+            try c.expectExactAccounting(runId: Int64(r)!)
+        }
+        // The outcomes the files complete were brought up to date after the runs: the last run's
+        // predictions now have their realised return, and each has its next day as target.
+        #expect(try c.count("SELECT count(*) FROM accuracy_daily WHERE as_of_date = $1", [lastRun]) > 0)
+        #expect(try c.count("SELECT count(*) FROM predictions WHERE as_of_date = $1 AND target_date <> $2",
+                            [lastRun, missed[0]]) == 0)
+        // Again, without the bad file: everything is loaded and predicted already.
+        try FileManager.default.removeItem(atPath: bad)
+        let (again, said2) = try c.coordinatorOutput(["catch-up", "--ingest", c.dir + "/incoming"])
+        #expect(again == 0, "\(said2)")
+        #expect(said2.contains("2 unchanged"), "\(said2)")
+        #expect(said2.contains("nothing to catch up"))
+        // A folder that does not exist: ingest's exit (1), and still nothing lost.
+        let (gone, said3) = try c.coordinatorOutput(["catch-up", "--ingest", c.dir + "/nowhere"])
+        #expect(gone == 1)
+        #expect(said3.contains("nowhere") && said3.contains("nothing to catch up"), "\(said3)")
+    }
+
     @Test("a high-priority run launched behind a queued run is served first")
     func priorityOvertakes() throws {
         let c = try Cluster(symbols: 120, days: 30)

@@ -16,7 +16,9 @@ final class Cluster: @unchecked Sendable {  // used by one test task at a time
     let day: Day
     static let bin = TestServers.root.appendingPathComponent(".build/debug").path
 
-    init(symbols: Int = 60, days: Int = 40, deliveryLimit: Int = 3, malformed: Double = 0, youngSymbols: Bool = false) throws {
+    /// `holdBack`: the last days' files are written to `dir/incoming`, not ingested (days cron has not seen).
+    init(symbols: Int = 60, days: Int = 40, deliveryLimit: Int = 3, malformed: Double = 0, youngSymbols: Bool = false,
+         holdBack: Int = 0) throws {
         name = "t\(UUID().uuidString.prefix(8).lowercased())"
         dir = NSTemporaryDirectory() + "closebell-\(name)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -33,6 +35,12 @@ final class Cluster: @unchecked Sendable {  // used by one test task at a time
         g.youngSymbols = youngSymbols
         day = g.tradingDays.last!
         try g.write(to: dir + "/data")
+        if holdBack > 0 {
+            try FileManager.default.createDirectory(atPath: dir + "/incoming", withIntermediateDirectories: true)
+            for f in try FileManager.default.contentsOfDirectory(atPath: dir + "/data").sorted().suffix(holdBack) {
+                try FileManager.default.moveItem(atPath: "\(dir)/data/\(f)", toPath: "\(dir)/incoming/\(f)")
+            }
+        }
         #expect(try coordinator(["ingest", dir + "/data"]) == 0)
         #expect(try tool("worker", ["train", "--data", dir + "/data", "--models", dir + "/models", "--global"]) == 0)
     }

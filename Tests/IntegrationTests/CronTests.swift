@@ -75,7 +75,7 @@ struct CronTests {
         #expect(try String(contentsOfFile: log, encoding: .utf8).contains(kept),
                 "no run took its windows from the file")
         let text = try String(contentsOfFile: log, encoding: .utf8)
-        #expect(text.contains("== ingest exit 0, catch-up exit 0"), "\(text)")
+        #expect(text.contains("== closebell-daily exit 0"), "\(text)")
         // Nothing reached cron's mail: everything went to the log.
         #expect((try? String(contentsOfFile: dir + "/cron-mail.txt", encoding: .utf8))?.isEmpty ?? true)
 

@@ -11,15 +11,19 @@ import Synchronization
 public final class CatchUp: RunDriver, @unchecked Sendable {
     let options: RunOptions
     let since: Day?
+    /// Files loaded first (`--ingest`), their outcomes refreshed after the runs.
+    let ingest: CatchUpIngest?
     let logger: Logger
     private let current = Mutex<RunCoordinator?>(nil)
     private let stopRequested = Atomic<Bool>(false)
 
     /// `options.request.asOf` is replaced by each day; `since` (exclusive) overrides the
-    /// latest completed day as the start.
-    public init(options: RunOptions, since: Day?, logger: Logger = Logger(label: "closebell.coordinator")) {
+    /// latest completed day as the start; `ingest`, files to load before the days are chosen.
+    public init(options: RunOptions, since: Day?, ingest: CatchUpIngest? = nil,
+                logger: Logger = Logger(label: "closebell.coordinator")) {
         self.options = options
         self.since = since
+        self.ingest = ingest
         self.logger = logger
     }
 
@@ -28,6 +32,11 @@ public final class CatchUp: RunDriver, @unchecked Sendable {
         let db = try PGConnection(options.databaseURL)
         defer { db.close() }
         try Migrator.migrate(db)
+        return try days(on: db)
+    }
+
+    /// ``days()`` on a connection already open and migrated.
+    func days(on db: PGConnection) throws -> [Day] {
         let market = options.request.market
         guard let start = try since ?? RunLedger(db: db).latestCompletedDay(market: market) else {
             throw RunRequestError("no run of \(market) has completed yet: give --since DATE (days after it are predicted)")
@@ -43,7 +52,17 @@ public final class CatchUp: RunDriver, @unchecked Sendable {
     }
 
     public func drive() throws -> RunExit {
-        let days = try days()
+        let ingested = ingest.map(ingestFirst) ?? Ingested()
+        let exit = Result { try catchUp(on: ingested.db) }
+        refreshOutcomes(ingested)  // even when no day could be run: the files are in
+        return Self.combined(catchUp: try exit.get(), ingest: ingested.exit)
+    }
+
+    /// Every day to catch up, oldest first, found on `db` when it is open (the ingest's); the
+    /// worst of their exits.
+    func catchUp(on db: PGConnection?) throws -> RunExit {
+        let open = db.flatMap { $0.isOpen ? $0 : nil }
+        let days = try open.map { try self.days(on: $0) } ?? self.days()
         guard let first = days.first, let last = days.last else {
             print("nothing to catch up for \(options.request.market): every day with data has a completed run")
             return .completed
