@@ -10,10 +10,10 @@ struct BackfillCommand: AsyncParsableCommand {
         commandName: "backfill",
         abstract: "Predict every trading day from --from through --to in one run, chunked by symbol.",
         discussion: """
-            Each chunk carries its symbols' rows for the range plus the window before it; workers
-            predict each day from its own window, so every prediction equals the daily run's and
-            `worker predict --all-dates`'s for that day. Accounting is per (symbol, day). An
-            interrupted backfill is resumed by the same command; `cancel` and `retry` work as for
+            Each chunk carries its symbols' rows for the range plus the window before it; workers \
+            predict each day from its own window, so every prediction equals the daily run's and \
+            `worker predict --all-dates`'s for that day. Accounting is per (symbol, day). An \
+            interrupted backfill is resumed by the same command; `cancel` and `retry` work as for \
             daily runs. Exit codes as `run`.
             """)
     @OptionGroup var db: DatabaseOptions

@@ -8,7 +8,7 @@ struct ConfigCommand: AsyncParsableCommand {
         commandName: "config",
         abstract: "Print the effective configuration and where each value came from (secrets redacted).",
         discussion: """
-            Precedence: a command's flag > environment (CLOSEBELL_…, and …_FILE for secrets) > the
+            Precedence: a command's flag > environment (CLOSEBELL_…, and …_FILE for secrets) > the \
             configuration file (--config, $CLOSEBELL_CONFIG or config/closebell.yaml) > the built-in default.
             """)
     @OptionGroup var options: ConfigOptions

@@ -11,7 +11,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         commandName: "coordinator",
         abstract: "Closebell coordinator: ingest daily files, run predictions across workers, account for every symbol.",
         discussion: """
-            Reads CLOSEBELL_DATABASE_URL and CLOSEBELL_AMQP_URL when no flag is given
+            Reads CLOSEBELL_DATABASE_URL and CLOSEBELL_AMQP_URL when no flag is given \
             (`eval "$(ops/services env)"` sets both for the local servers).
             """,
         subcommands: [Migrate.self, Ingest.self, RunCommand.self, BackfillCommand.self, CatchUpCommand.self, WatchCommand.self, Status.self, Cancel.self, Retry.self,

@@ -13,10 +13,10 @@ struct DashboardCommand: AsyncParsableCommand {
         commandName: "dashboard",
         abstract: "Serve the web dashboard and its JSON API (/api/v1) until SIGTERM or Ctrl-C.",
         discussion: """
-            Binds 127.0.0.1:8080 by default (settings dashboard.host, dashboard.port). On any other
-            address it refuses to start unless a password or token is configured
-            (CLOSEBELL_DASHBOARD_ADMIN_PASSWORD / _ADMIN_TOKEN / _VIEWER_PASSWORD / _VIEWER_TOKEN,
-            or their _FILE forms). Runs launched from it are `coordinator run` / `backfill` child
+            Binds 127.0.0.1:8080 by default (settings dashboard.host, dashboard.port). On any other \
+            address it refuses to start unless a password or token is configured \
+            (CLOSEBELL_DASHBOARD_ADMIN_PASSWORD / _ADMIN_TOKEN / _VIEWER_PASSWORD / _VIEWER_TOKEN, \
+            or their _FILE forms). Runs launched from it are `coordinator run` / `backfill` child \
             processes that keep going when the dashboard stops.
             """)
     @OptionGroup var db: DatabaseOptions

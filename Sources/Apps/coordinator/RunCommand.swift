@@ -14,8 +14,8 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Predict one date across the workers and aggregate into PostgreSQL.",
         discussion: """
-            Exit codes: 0 completed, 2 completed with failures, 1 failed (also: no data for the date,
-            broker unreachable), 3 another coordinator holds the date, 4 cancelled, 64 bad usage.
+            Exit codes: 0 completed, 2 completed with failures, 1 failed (also: no data for the date, \
+            broker unreachable), 3 another coordinator holds the date, 4 cancelled, 64 bad usage. \
             An unfinished run for the date is resumed with its original settings, not restarted.
             """)
     @OptionGroup var db: DatabaseOptions

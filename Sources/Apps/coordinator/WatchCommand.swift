@@ -12,12 +12,12 @@ struct WatchCommand: AsyncParsableCommand {
         abstract: "Ingest daily files as they land in a folder and predict each new day at once "
             + "(a resident coordinator).",
         discussion: """
-            Instead of cron's `ingest` then `run`: a file is taken as soon as it is closed after writing or
-            renamed into the folder (write it under another name, e.g. .part, then rename it), ingested, and
-            its day run on connections kept open across days, so a day pays no process start or handshake.
-            On start, and every --rescan seconds, the folder is rescanned: files that landed while the
-            watcher was down, or on a file system inotify cannot see, are taken then; unchanged files are
-            no-ops; days whose run failed are tried again. Days ingested by other means are left to
+            Instead of cron's `ingest` then `run`: a file is taken as soon as it is closed after writing or \
+            renamed into the folder (write it under another name, e.g. .part, then rename it), ingested, and \
+            its day run on connections kept open across days, so a day pays no process start or handshake. \
+            On start, and every --rescan seconds, the folder is rescanned: files that landed while the \
+            watcher was down, or on a file system inotify cannot see, are taken then; unchanged files are \
+            no-ops; days whose run failed are tried again. Days ingested by other means are left to \
             `catch-up`. SIGTERM stops it between files; a run in progress stays open for a later `run`.
             """)
     @OptionGroup var db: DatabaseOptions

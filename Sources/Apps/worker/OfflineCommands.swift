@@ -42,7 +42,7 @@ struct Predict: ParsableCommand {
         discussion: """
             --data DIR --date D: every symbol with a row on D, from its history up to D.
             --data DIR --all-dates: every date of every symbol whose features are complete.
-            --features FILE: score given feature vectors (columns by name; NaN or empty = missing);
+            --features FILE: score given feature vectors (columns by name; NaN or empty = missing); \
             the output repeats every input column and adds Prediction,ModelKind,ModelHash,Fallback.
             """)
     @Option(help: "Folder(s) or file(s) of daily CSVs.") var data: [String] = []

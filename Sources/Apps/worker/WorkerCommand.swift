@@ -8,8 +8,8 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Closebell worker: features and model inference for chunks of symbols.",
         discussion: """
-            With no subcommand, `worker` consumes chunks from RabbitMQ ($CLOSEBELL_AMQP_URL) until
-            SIGTERM, finishing the chunk in hand. The other subcommands work offline, on daily CSV
+            With no subcommand, `worker` consumes chunks from RabbitMQ ($CLOSEBELL_AMQP_URL) until \
+            SIGTERM, finishing the chunk in hand. The other subcommands work offline, on daily CSV \
             files, with no broker or database.
             """,
         subcommands: [Consume.self, Features.self, Predict.self, Train.self],
