@@ -6,6 +6,11 @@ public enum ContentHash {
     private static let digits = Array("0123456789abcdef".utf8)
 
     public static func sha256Hex(_ data: [UInt8]) -> String {
+        data.withUnsafeBytes { sha256Hex($0) }
+    }
+
+    /// ``sha256Hex(_:)`` of bytes in place (a part of a larger buffer, without copying it out).
+    public static func sha256Hex(_ data: UnsafeRawBufferPointer) -> String {
         var out = [UInt8]()
         out.reserveCapacity(64)
         for b in SHA256.hash(data: data) {
