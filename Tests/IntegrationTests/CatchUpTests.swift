@@ -78,6 +78,10 @@ struct CatchUpTests {
         #expect(again == 0, "\(said2)")
         #expect(said2.contains("2 unchanged"), "\(said2)")
         #expect(said2.contains("nothing to catch up"))
+        // An ingest's flag without --ingest is refused, not ignored.
+        let (usage, said4) = try c.coordinatorOutput(["catch-up", "--strict"])
+        #expect(usage == 64)
+        #expect(said4.contains("--strict") && said4.contains("--ingest"), "\(said4)")
         // A folder that does not exist: ingest's exit (1), and still nothing lost.
         let (gone, said3) = try c.coordinatorOutput(["catch-up", "--ingest", c.dir + "/nowhere"])
         #expect(gone == 1)

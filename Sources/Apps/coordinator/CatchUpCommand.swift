@@ -36,6 +36,9 @@ struct CatchUpCommand: AsyncParsableCommand {
     func run() async throws {
         await AppConfiguration.load(db.configuration)
         bootstrapLogging()
+        if ingestPaths.isEmpty, let flag = ingestFlags.given.first {
+            fail("\(flag) is a flag of the ingest: give --ingest PATH with it", code: 64)
+        }
         var start: Day?
         if let since {
             guard let d = Day(iso: since) else { fail("--since '\(RawText.display(since, limit: 40))' is not YYYY-MM-DD", code: 64) }

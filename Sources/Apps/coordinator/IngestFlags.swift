@@ -15,6 +15,12 @@ struct IngestFlags: ParsableArguments {
                                 + "the table)."))
     var rebuildIndexes: Bool?
 
+    /// The flags given on the command line, by name.
+    var given: [String] {
+        [strict ? "--strict" : nil, verbose ? "--verbose" : nil, batchRows.map { _ in "--batch-rows" },
+         rebuildIndexes.map { _ in "--rebuild-indexes" }].compactMap { $0 }
+    }
+
     /// The options these flags give; exits 64 on a bad value.
     var options: IngestOptions {
         var options = IngestOptions(strict: strict)

@@ -135,7 +135,7 @@ extension WindowCache {
             let days = try r.days("\(market)'s days")
             var rows: [String: SymbolSeries] = [:]
             let symbols = try r.count("\(market)'s symbols")
-            rows.reserveCapacity(min(symbols, (end - r.offset) / 28))  // 28: a symbol's least bytes
+            rows.reserveCapacity(min(symbols, max(0, end - r.offset) / 28))  // 28: a symbol's least bytes
             for _ in 0..<symbols {
                 let symbol = try r.string("symbol")
                 let d = try r.days("\(symbol)'s days")
