@@ -99,11 +99,12 @@ struct CatchUpTests {
         #expect(c.waitForChunks(.done, atLeast: 3))
         let high = try c.spawn("coordinator", ["run", "--date", days[0], "--chunk-size", "20", "--priority", "high"])
         #expect(high.wait() == 0)
-        // When the high-priority run finished, most of the queued run was still waiting.
+        // When the high-priority run finished, much of the queued run was still waiting (so the
+        // check below is not met by a queue already drained; the bound leaves a slow start room).
         let open = try c.count("""
             SELECT count(*) FROM chunks JOIN runs USING (run_id) WHERE as_of_date = $1 AND chunks.status <> 'done'
             """, [days[1]])
-        #expect(open > 60, "only \(open) of the queued run's 120 chunks were still open")
+        #expect(open > 20, "only \(open) of the queued run's 120 chunks were still open")
         // While the high-priority run's chunks were being worked, the worker took no other chunk
         // (at most the one it already held).
         let between = try c.count("""
