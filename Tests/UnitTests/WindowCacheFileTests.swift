@@ -99,5 +99,10 @@ struct WindowCacheFileTests {
         let r = WindowCache.load(from: path, identity: "1/2/3")
         #expect(r.cache == nil)
         #expect(r.problem?.contains("checksum") == true)
+        // Not a regular file: a FIFO put in its place is refused at once, never waited on.
+        try FileManager.default.removeItem(atPath: path)
+        #expect(mkfifo(path, 0o600) == 0)
+        let fifo = WindowCache.load(from: path, identity: "1/2/3")
+        #expect(fifo.cache == nil && fifo.problem?.contains("cannot be read") == true)
     }
 }

@@ -93,14 +93,19 @@ extension WindowCache {
         }
     }
 
+    /// The largest file taken for a cache (a day's windows of 10,000 symbols take about 10 MB).
+    static let largestFile = 1 << 31
+
     /// The whole of the file at `path`, read straight into the array the decoder reads (nil when
-    /// it cannot be opened or read).
+    /// it cannot be opened or read, is not a regular file, or is larger than ``largestFile``).
     static func readWhole(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // a FIFO put there never blocks the run
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0, st.st_size >= 0 else { return nil }
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size >= 0, st.st_size <= largestFile else {
+            return nil
+        }
         let size = Int(st.st_size)
         var failed = false
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
@@ -152,7 +157,8 @@ extension WindowCache {
             cache.kept[market] = Kept(days: Set(days), snapshot: snapshot, rows: rows)
         }
         guard r.offset == end else {
-            throw MessageDecodingError(r.offset < end ? "bytes after the last market" : "the last market runs into the checksum")
+            let why = r.offset < end ? "bytes after the last market" : "the last market runs into the checksum"
+            throw MessageDecodingError(why)
         }
         return cache
     }
