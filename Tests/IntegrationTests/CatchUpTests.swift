@@ -13,10 +13,6 @@ struct CatchUpTests {
         let (missed2, missed1, lastRun) = (days[0], days[1], days[2])
         try c.startWorkers(2)
         defer { c.stopWorkers() }
-        // No completed run yet: catch-up cannot know where to start.
-        let (none, why) = try c.coordinatorOutput(["catch-up"])
-        #expect(none == 64)
-        #expect(why.contains("--since"))
         // Cron ran on `lastRun`, then missed two evenings.
         #expect(try c.coordinator(["run", "--date", lastRun, "--chunk-size", "10"]) == 0)
         let (code, said) = try c.coordinatorOutput(["catch-up", "--chunk-size", "10"])
@@ -38,6 +34,21 @@ struct CatchUpTests {
         let (since, said3) = try c.coordinatorOutput(["catch-up", "--since", days[2], "--chunk-size", "10"])
         #expect(since == 0)
         #expect(said3.contains("nothing to catch up"))
+    }
+
+    @Test("a first evening (no completed run, no --since): only the latest day with data is predicted")
+    func firstEvening() throws {
+        let c = try Cluster(symbols: 12, days: 25)
+        let latest = try #require(try c.scalar("SELECT max(trading_date)::text FROM ingested_files"))
+        try c.startWorkers(1)
+        defer { c.stopWorkers() }
+        let (code, said) = try c.coordinatorOutput(["catch-up", "--chunk-size", "6"])
+        #expect(code == 0, "\(said)")
+        #expect(said.contains("only its latest day with data, \(latest)") && said.contains("backfill"), "\(said)")
+        let runs = try c.db().query("SELECT as_of_date::text, status FROM runs").rows.map { [$0[0]!, $0[1]!] }
+        #expect(runs == [[latest, "completed"]])
+        let (again, said2) = try c.coordinatorOutput(["catch-up"])
+        #expect(again == 0 && said2.contains("nothing to catch up"), "\(said2)")
     }
 
     @Test("catch-up --ingest: missed days' files ingested, both days predicted, then the outcomes they complete")
@@ -86,6 +97,17 @@ struct CatchUpTests {
         let (gone, said3) = try c.coordinatorOutput(["catch-up", "--ingest", c.dir + "/nowhere"])
         #expect(gone == 1)
         #expect(said3.contains("nowhere") && said3.contains("nothing to catch up"), "\(said3)")
+        // A second market's first file: loaded, then the catch-up asks which market (as `run`
+        // does), rather than catching up the first one alone and leaving the new one unseen.
+        let other = try #require(try FileManager.default.contentsOfDirectory(atPath: c.dir + "/incoming").sorted().first)
+        let second = c.dir + "/second"
+        try FileManager.default.createDirectory(atPath: second, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: c.dir + "/incoming/" + other,
+                                         toPath: second + "/" + other.replacingOccurrences(of: "nepse_", with: "nyse_"))
+        let (twoMarkets, said5) = try c.coordinatorOutput(["catch-up", "--ingest", second])
+        #expect(twoMarkets == 64, "\(said5)")
+        #expect(said5.contains("several markets") && said5.contains("nyse"), "\(said5)")
+        #expect(try c.count("SELECT count(*) FROM ingested_files WHERE market = 'nyse'") == 1)
     }
 
     @Test("a high-priority run launched behind a queued run is served first")

@@ -51,7 +51,8 @@ struct CatchUpCommand: AsyncParsableCommand {
         let ingest = ingestPaths.isEmpty ? nil
             : CatchUpIngest(paths: ingestPaths, options: ingestFlags.options, verbose: ingestFlags.verbose)
         let logger = Logger(label: "closebell.coordinator")
-        try await launch({ CatchUp(options: o, since: start, ingest: ingest, logger: logger) }, metrics: metrics,
-                         logger: logger)
+        let marketGiven = settings.market != nil || !AppConfiguration.settings.market.isEmpty
+        try await launch({ CatchUp(options: o, since: start, ingest: ingest, marketFromData: !marketGiven, logger: logger) },
+                         metrics: metrics, logger: logger)
     }
 }

@@ -46,7 +46,7 @@ extension CatchUp {
             out.reports = done.reports
             if done.progress.failed > 0 { out.exit = .completedWithFailures }
         } catch {
-            print("error: ingest: \(error)")
+            FileHandle.standardError.write(Data("error: ingest: \(error)\n".utf8))
             out.exit = .failed
         }
         return out
@@ -59,7 +59,10 @@ extension CatchUp {
         var db = ingested.db
         if (try? db?.query("SELECT 1")) == nil { db = try? PGConnection(options.databaseURL) }
         guard let db else {
-            logger.warning("outcomes not brought up to date: PostgreSQL cannot be reached")
+            let names = ingested.reports.map(\.file)
+            let files = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "")
+            logger.error("outcomes of the files ingested not brought up to date: PostgreSQL cannot be reached",
+                         metadata: ["files": "\(files)"])
             return
         }
         OutcomeRefresh(db: db, followUp: options.followUp).afterIngest(ingested.reports)

@@ -9,21 +9,26 @@ import Synchronization
 /// day cron missed is never silently lost. A day already started is resumed, not restarted.
 /// The outcome is the worst of its days; a cancelled day stops the catch-up.
 public final class CatchUp: RunDriver, @unchecked Sendable {
-    let options: RunOptions
+    /// Changed only before the days are run, on the thread that runs them (``settleMarket(on:)``).
+    var options: RunOptions
     let since: Day?
     /// Files loaded first (`--ingest`), their outcomes refreshed after the runs.
     let ingest: CatchUpIngest?
+    /// No market was given: after the ingest, the market is the one the database then holds.
+    let marketFromData: Bool
     let logger: Logger
     private let current = Mutex<RunCoordinator?>(nil)
     private let stopRequested = Atomic<Bool>(false)
 
     /// `options.request.asOf` is replaced by each day; `since` (exclusive) overrides the
-    /// latest completed day as the start; `ingest`, files to load before the days are chosen.
-    public init(options: RunOptions, since: Day?, ingest: CatchUpIngest? = nil,
+    /// latest completed day as the start; `ingest`, files to load before the days are chosen;
+    /// `marketFromData`, the market was not given, so the ingest may bring the first (or a second) one.
+    public init(options: RunOptions, since: Day?, ingest: CatchUpIngest? = nil, marketFromData: Bool = false,
                 logger: Logger = Logger(label: "closebell.coordinator")) {
         self.options = options
         self.since = since
         self.ingest = ingest
+        self.marketFromData = marketFromData
         self.logger = logger
     }
 
@@ -39,7 +44,12 @@ public final class CatchUp: RunDriver, @unchecked Sendable {
     func days(on db: PGConnection) throws -> [Day] {
         let market = options.request.market
         guard let start = try since ?? RunLedger(db: db).latestCompletedDay(market: market) else {
-            throw RunRequestError("no run of \(market) has completed yet: give --since DATE (days after it are predicted)")
+            // A first evening: the newest day with data, not the whole history (that is a backfill's).
+            guard let latest = try MarketStore(db: db).tradingDays(market: market, after: Day(daysSinceEpoch: 0)).last
+            else { return [] }
+            print("no run of \(market) has completed yet: only its latest day with data, \(latest), is caught up "
+                  + "(earlier days: coordinator backfill, or catch-up --since DATE)")
+            return [latest]
         }
         return try Self.uncompletedDays(market: market, after: start, db: db)
     }
@@ -53,9 +63,23 @@ public final class CatchUp: RunDriver, @unchecked Sendable {
 
     public func drive() throws -> RunExit {
         let ingested = ingest.map(ingestFirst) ?? Ingested()
-        let exit = Result { try catchUp(on: ingested.db) }
+        let exit = Result { () throws -> RunExit in
+            if marketFromData, let db = ingested.db, db.isOpen { try settleMarket(on: db) }
+            return try catchUp(on: ingested.db)
+        }
         refreshOutcomes(ingested)  // even when no day could be run: the files are in
         return Self.combined(catchUp: try exit.get(), ingest: ingested.exit)
+    }
+
+    /// The market was chosen before the ingest, from what the database held then: the files may
+    /// have brought the first market's data, or a second market's. One market: it is this
+    /// catch-up's. Several: refused (usage), as `run` and `catch-up` without `--ingest` refuse it.
+    func settleMarket(on db: PGConnection) throws {
+        let markets = try MarketStore(db: db).markets()
+        if markets.count > 1 {
+            throw RunRequestError("several markets have data (\(markets.joined(separator: ", "))): choose one with --market")
+        }
+        if let market = markets.first { options.request.market = market }
     }
 
     /// Every day to catch up, oldest first, found on `db` when it is open (the ingest's); the
