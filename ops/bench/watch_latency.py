@@ -16,7 +16,9 @@ ms, and how busy the machine's CPUs were meanwhile.
 Each landing is made as a new day comes: the tables are vacuumed after the day's rows are removed
 (WATCH_VACUUM=0 leaves their dead rows, which every new index entry of the same key would visit
 first), and the file lands on an idle watcher, WATCH_SETTLE seconds (default 1.5) after the last
-run's line, once its follow-up (the accuracy sums of earlier days) is done.
+run's line, once its follow-up (the accuracy sums of earlier days) is done. WATCH_BEFORE_LANDING,
+a shell command run before each landing (after the removal): `ops/services checkpoint`, as a
+day comes after the server's checkpoints.
 """
 import atexit
 import os
@@ -112,6 +114,8 @@ times, busy = [], []
 for i in range(int(repeats)):
     if i:
         forget(day_of(day_file))
+    if os.environ.get("WATCH_BEFORE_LANDING"):
+        subprocess.run(os.environ["WATCH_BEFORE_LANDING"], shell=True, check=True, stdout=subprocess.DEVNULL)
     # The file lands on an idle watcher, as a day's file does: the last landing's follow-up (the
     # accuracy sums of earlier days, after the run's commit) and the deletion above are done.
     time.sleep(settle)
