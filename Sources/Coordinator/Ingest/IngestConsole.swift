@@ -46,11 +46,19 @@ public struct IngestConsole {
 
     /// Ingests `files` (from ``files(_:)``) and prints the summary.
     public func run(_ files: [String]) throws -> Outcome {
+        var committed: [IngestReport] = []
+        return try run(files, committed: &committed)
+    }
+
+    /// ``run(_:)``, with the reports of the files committed so far in `committed`, also when it
+    /// throws (the server lost mid-ingest): what was loaded before still gets its follow-up.
+    public func run(_ files: [String], committed: inout [IngestReport]) throws -> Outcome {
         let every = verbose || files.count <= Self.fewFiles
         let terminal = isatty(STDERR_FILENO) == 1
         let clear = { if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
         var lastShown = Date(), lastLogged = Date()
         var reports: [IngestReport] = []
+        defer { committed = reports }
         let progress = try BulkIngest(db: db, options: options, logger: logger).run(files, report: { r in
             reports.append(r)
             if every || r.outcome == .failed || r.outcome == .replaced || r.rejected > 0 {

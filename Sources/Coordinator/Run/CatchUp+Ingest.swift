@@ -37,17 +37,19 @@ extension CatchUp {
     /// valid waits for something invalid.
     func ingestFirst(_ ingest: CatchUpIngest) -> Ingested {
         var out = Ingested()
+        var committed: [IngestReport] = []
         do {
             let db = try PGConnection(options.databaseURL)
             try Migrator.migrate(db)
             out.db = db
             let console = IngestConsole(db: db, options: ingest.options, verbose: ingest.verbose)
-            let done = try console.run(try console.files(ingest.paths))
+            let done = try console.run(try console.files(ingest.paths), committed: &committed)
             out.reports = done.reports
             if done.progress.failed > 0 { out.exit = .completedWithFailures }
         } catch {
             FileHandle.standardError.write(Data("error: ingest: \(error)\n".utf8))
             out.exit = .failed
+            out.reports = committed  // the files loaded before it still get their outcomes brought up to date
         }
         return out
     }

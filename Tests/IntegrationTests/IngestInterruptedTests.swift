@@ -1,0 +1,40 @@
+import ClosebellCoordinator
+import ClosebellCore
+import ClosebellStorage
+import Foundation
+import Testing
+
+/// An ingest that loses its server midway still hands back the files it committed before, so
+/// `catch-up --ingest` brings their outcomes up to date (the next evening finds them unchanged).
+@Suite("Ingest cut short: the files committed before are reported", .serialized,
+       .enabled(if: TestServers.databaseShouldRun, TestServers.databaseSkipReason))
+struct IngestInterruptedTests {
+    @Test("the connection is killed after the third file: the run throws, and the three are in `committed`")
+    func committedBeforeTheLoss() throws {
+        let c = try Cluster(symbols: 5, days: 20)
+        let dir = c.dir + "/bse"
+        let paths = try SampleDataGenerator(symbols: 40, days: 10, seed: 7, market: "bse",
+                                            calendar: .sundayToThursday).write(to: dir)
+        let db = try c.db()
+        defer { db.close() }
+        let pid = try #require(try db.query("SELECT pg_backend_pid()").scalar)
+        let admin = try c.db()
+        defer { admin.close() }
+        var options = IngestOptions()
+        options.batchRows = 16  // a batch, and a transaction, per file
+        options.rebuildIndexes = false
+        var lines = 0
+        let console = IngestConsole(db: db, options: options, verbose: true, say: { line in
+            guard line.hasPrefix("bse_") else { return }
+            lines += 1
+            if lines == 3 { _ = try? admin.query("SELECT pg_terminate_backend($1::int)", [pid]) }
+        })
+        var committed: [IngestReport] = []
+        #expect(throws: (any Error).self) { try console.run(try console.files([dir]), committed: &committed) }
+        #expect(committed.count == 3, "\(committed.map(\.file))")
+        let recorded = try c.db().query("SELECT file_name FROM ingested_files WHERE market = 'bse' ORDER BY 1")
+            .rows.map { $0[0]! }
+        #expect(recorded == committed.map(\.file).sorted())
+        #expect(paths.count == 10)
+    }
+}
