@@ -37,4 +37,25 @@ struct IngestInterruptedTests {
         #expect(recorded == committed.map(\.file).sorted())
         #expect(paths.count == 10)
     }
+
+    @Test("asked to stop (a signal) after the second file: it stops before the next batch, the two kept")
+    func stoppedWhenAsked() throws {
+        let c = try Cluster(symbols: 5, days: 20)
+        let dir = c.dir + "/bse"
+        _ = try SampleDataGenerator(symbols: 40, days: 10, seed: 7, market: "bse", calendar: .sundayToThursday)
+            .write(to: dir)
+        let db = try c.db()
+        defer { db.close() }
+        var options = IngestOptions()
+        options.batchRows = 16
+        options.rebuildIndexes = false
+        var lines = 0
+        let console = IngestConsole(db: db, options: options, verbose: true, say: { line in
+            if line.hasPrefix("bse_") { lines += 1 }
+        }, stop: { lines >= 2 })
+        var committed: [IngestReport] = []
+        #expect(throws: IngestStopped.self) { try console.run(try console.files([dir]), committed: &committed) }
+        #expect(committed.count == 2)
+        #expect(try c.count("SELECT count(*) FROM ingested_files WHERE market = 'bse'") == 2)
+    }
 }

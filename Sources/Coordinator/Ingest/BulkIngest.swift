@@ -18,11 +18,16 @@ public final class BulkIngest {
     let db: PGConnection
     let options: IngestOptions
     let logger: Logger
+    /// Asked before each batch: true stops the ingest there (``IngestStopped``), the batches
+    /// committed before kept (a load with indexes rebuilt is one transaction: nothing is kept).
+    let stop: () -> Bool
 
-    public init(db: PGConnection, options: IngestOptions, logger: Logger = Logger(label: "closebell.ingest")) {
+    public init(db: PGConnection, options: IngestOptions, logger: Logger = Logger(label: "closebell.ingest"),
+                stop: @escaping () -> Bool = { false }) {
         self.db = db
         self.options = options
         self.logger = logger
+        self.stop = stop
     }
 
     /// Ingests `paths` in order; calls `report` for every file and `progress` after every batch.
@@ -103,6 +108,7 @@ public final class BulkIngest {
         producer.start()
         defer { queue.cancel() }
         while let batch = queue.take() {
+            if stop() { throw IngestStopped(loaded: state.files) }
             for r in try load(batch) {
                 state.add(r)
                 report(r)
@@ -125,4 +131,11 @@ public final class BulkIngest {
             }
         }
     }
+}
+
+/// An ingest stopped before it was done (a signal asked the process to stop).
+public struct IngestStopped: Error, CustomStringConvertible {
+    /// Files committed before it stopped.
+    public var loaded: Int
+    public var description: String { "stopped when asked, after \(loaded) files" }
 }

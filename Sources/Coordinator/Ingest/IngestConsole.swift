@@ -22,17 +22,21 @@ public struct IngestConsole {
     let logger: Logger
     /// Where lines go (standard output for the commands).
     let say: (String) -> Void
+    /// Asked before each batch: true stops the ingest there (``IngestStopped``).
+    let stop: () -> Bool
 
     /// Files up to this many get a line each without `verbose`.
     static let fewFiles = 20
 
     public init(db: PGConnection, options: IngestOptions, verbose: Bool = false,
-                logger: Logger = Logger(label: "closebell.ingest"), say: @escaping (String) -> Void = { print($0) }) {
+                logger: Logger = Logger(label: "closebell.ingest"), say: @escaping (String) -> Void = { print($0) },
+                stop: @escaping () -> Bool = { false }) {
         self.db = db
         self.options = options
         self.verbose = verbose
         self.logger = logger
         self.say = say
+        self.stop = stop
     }
 
     /// The daily files under `paths`, skipped ones named. Throws ``DataFileError`` for a path that
@@ -59,7 +63,7 @@ public struct IngestConsole {
         var lastShown = Date(), lastLogged = Date()
         var reports: [IngestReport] = []
         defer { committed = reports }
-        let progress = try BulkIngest(db: db, options: options, logger: logger).run(files, report: { r in
+        let progress = try BulkIngest(db: db, options: options, logger: logger, stop: stop).run(files, report: { r in
             reports.append(r)
             if every || r.outcome == .failed || r.outcome == .replaced || r.rejected > 0 {
                 clear()

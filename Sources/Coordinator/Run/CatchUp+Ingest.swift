@@ -42,7 +42,8 @@ extension CatchUp {
             let db = try PGConnection(options.databaseURL)
             try Migrator.migrate(db)
             out.db = db
-            let console = IngestConsole(db: db, options: ingest.options, verbose: ingest.verbose)
+            let console = IngestConsole(db: db, options: ingest.options, verbose: ingest.verbose,
+                                        stop: { self.stopRequested.load(ordering: .relaxed) })
             let done = try console.run(try console.files(ingest.paths), committed: &committed)
             out.reports = done.reports
             if done.progress.failed > 0 { out.exit = .completedWithFailures }

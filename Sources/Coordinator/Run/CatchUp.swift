@@ -18,7 +18,7 @@ public final class CatchUp: RunDriver, @unchecked Sendable {
     let marketFromData: Bool
     let logger: Logger
     private let current = Mutex<RunCoordinator?>(nil)
-    private let stopRequested = Atomic<Bool>(false)
+    let stopRequested = Atomic<Bool>(false)
 
     /// `options.request.asOf` is replaced by each day; `since` (exclusive) overrides the
     /// latest completed day as the start; `ingest`, files to load before the days are chosen;
