@@ -9,20 +9,28 @@ import Testing
 @Suite("Ingest cut short: the files committed before are reported", .serialized,
        .enabled(if: TestServers.databaseShouldRun, TestServers.databaseSkipReason))
 struct IngestInterruptedTests {
-    @Test("the connection is killed after the third file: the run throws, and the three are in `committed`")
-    func committedBeforeTheLoss() throws {
+    /// A cluster, a second market's ten files to ingest (`dir`), and options giving each file a
+    /// batch (and a transaction) of its own.
+    func setUp() throws -> (c: Cluster, dir: String, options: IngestOptions) {
         let c = try Cluster(symbols: 5, days: 20)
         let dir = c.dir + "/bse"
         let paths = try SampleDataGenerator(symbols: 40, days: 10, seed: 7, market: "bse",
                                             calendar: .sundayToThursday).write(to: dir)
+        #expect(paths.count == 10)
+        var options = IngestOptions()
+        options.batchRows = 16
+        options.rebuildIndexes = false
+        return (c, dir, options)
+    }
+
+    @Test("the connection is killed after the third file: the run throws, and the three are in `committed`")
+    func committedBeforeTheLoss() throws {
+        let (c, dir, options) = try setUp()
         let db = try c.db()
         defer { db.close() }
         let pid = try #require(try db.query("SELECT pg_backend_pid()").scalar)
         let admin = try c.db()
         defer { admin.close() }
-        var options = IngestOptions()
-        options.batchRows = 16  // a batch, and a transaction, per file
-        options.rebuildIndexes = false
         var lines = 0
         let console = IngestConsole(db: db, options: options, verbose: true, say: { line in
             guard line.hasPrefix("bse_") else { return }
@@ -35,20 +43,13 @@ struct IngestInterruptedTests {
         let recorded = try c.db().query("SELECT file_name FROM ingested_files WHERE market = 'bse' ORDER BY 1")
             .rows.map { $0[0]! }
         #expect(recorded == committed.map(\.file).sorted())
-        #expect(paths.count == 10)
     }
 
     @Test("asked to stop (a signal) after the second file: it stops before the next batch, the two kept")
     func stoppedWhenAsked() throws {
-        let c = try Cluster(symbols: 5, days: 20)
-        let dir = c.dir + "/bse"
-        _ = try SampleDataGenerator(symbols: 40, days: 10, seed: 7, market: "bse", calendar: .sundayToThursday)
-            .write(to: dir)
+        let (c, dir, options) = try setUp()
         let db = try c.db()
         defer { db.close() }
-        var options = IngestOptions()
-        options.batchRows = 16
-        options.rebuildIndexes = false
         var lines = 0
         let console = IngestConsole(db: db, options: options, verbose: true, say: { line in
             if line.hasPrefix("bse_") { lines += 1 }

@@ -56,9 +56,8 @@ func chooseMarket(_ flag: String?, databaseURL: String) -> (market: String, hand
     if let flag { return (flag, nil) }
     guard let c = try? PGConnection(databaseURL) else { return ("nepse", nil) }
     let markets = (try? MarketStore(db: c).markets()) ?? []  // no schema yet: no market yet
-    if markets.count > 1 {
+    do { return (try RunRequest.onlyMarket(of: markets) ?? "nepse", PGConnectionHandOff(c)) } catch {
         c.close()
-        fail("several markets have data (\(markets.joined(separator: ", "))): choose one with --market", code: 64)
+        fail("\(error)", code: 64)
     }
-    return (markets.first ?? "nepse", PGConnectionHandOff(c))
 }

@@ -45,13 +45,12 @@ extension CatchUp {
             let console = IngestConsole(db: db, options: ingest.options, verbose: ingest.verbose,
                                         stop: { self.stopRequested.load(ordering: .relaxed) })
             let done = try console.run(try console.files(ingest.paths), committed: &committed)
-            out.reports = done.reports
             if done.progress.failed > 0 { out.exit = .completedWithFailures }
         } catch {
             FileHandle.standardError.write(Data("error: ingest: \(error)\n".utf8))
             out.exit = .failed
-            out.reports = committed  // the files loaded before it still get their outcomes brought up to date
         }
+        out.reports = committed  // also when it was cut short: the files loaded still get their outcomes
         return out
     }
 

@@ -75,11 +75,7 @@ public final class CatchUp: RunDriver, @unchecked Sendable {
     /// have brought the first market's data, or a second market's. One market: it is this
     /// catch-up's. Several: refused (usage), as `run` and `catch-up` without `--ingest` refuse it.
     func settleMarket(on db: PGConnection) throws {
-        let markets = try MarketStore(db: db).markets()
-        if markets.count > 1 {
-            throw RunRequestError("several markets have data (\(markets.joined(separator: ", "))): choose one with --market")
-        }
-        if let market = markets.first { options.request.market = market }
+        if let market = try RunRequest.onlyMarket(of: MarketStore(db: db).markets()) { options.request.market = market }
     }
 
     /// Every day to catch up, oldest first, found on `db` when it is open (the ingest's); the

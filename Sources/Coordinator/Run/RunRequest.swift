@@ -123,6 +123,15 @@ public struct RunRequest: Codable, Sendable, Equatable {
         if backoffSeconds != other.backoffSeconds { out.append("--backoff \(other.backoffSeconds) (run: \(backoffSeconds))") }
         return out
     }
+
+    /// The market a run takes when none is given: the only one with data (nil: none has data
+    /// yet). Several: a ``RunRequestError`` asking for `--market`.
+    public static func onlyMarket(of markets: [String]) throws -> String? {
+        guard markets.count <= 1 else {
+            throw RunRequestError("several markets have data (\(markets.joined(separator: ", "))): choose one with --market")
+        }
+        return markets.first
+    }
 }
 
 /// A run request that cannot be carried out as given (the process exits 64).
