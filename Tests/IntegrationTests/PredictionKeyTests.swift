@@ -9,14 +9,10 @@ import Testing
 struct PredictionKeyTests {
     @Test("the rows stay, the key leads with the day, one prediction per (market, symbol, day) still")
     func keyedByDay() throws {
-        let name = "t\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = try TestServers.connectDB()
-        try admin.execute("CREATE DATABASE \(name)")
-        defer { try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)"); admin.close() }
-        var parts = URLComponents(string: TestServers.databaseURL)!
-        parts.path = "/\(name)"
-        let db = try PGConnection(parts.string!)
-        defer { db.close() }
+        try TestServers.withEmptyDatabase { db, _ in try keyedByDay(db) }
+    }
+
+    func keyedByDay(_ db: PGConnection) throws {
         try Migrator.migrate(db, migrations: Schema.migrations.filter { $0.version < 17 })
         try db.execute("""
             INSERT INTO predictions (market, symbol, as_of_date, target_date, predicted_return, model_kind,

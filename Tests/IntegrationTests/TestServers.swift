@@ -48,6 +48,16 @@ enum TestServers {
 
     /// Runs `body` with the URL of a database of its own, migrated, dropped afterwards.
     static func withFreshDatabase<T>(_ body: (String) throws -> T) throws -> T {
+        try withEmptyDatabase { db, url in
+            try Migrator.migrate(db)
+            db.close()
+            return try body(url)
+        }
+    }
+
+    /// Runs `body` on a connection to a new database of its own, not migrated (a migration test
+    /// takes it step by step), and its URL; the database is dropped afterwards.
+    static func withEmptyDatabase<T>(_ body: (PGConnection, String) throws -> T) throws -> T {
         let name = "t\(UUID().uuidString.prefix(8).lowercased())"
         let admin = try connectDB()
         try admin.execute("CREATE DATABASE \(name)")
@@ -55,9 +65,8 @@ enum TestServers {
         var parts = URLComponents(string: databaseURL)!
         parts.path = "/\(name)"
         let db = try PGConnection(parts.string!)
-        try Migrator.migrate(db)
-        db.close()
-        return try body(parts.string!)
+        defer { db.close() }
+        return try body(db, parts.string!)
     }
 
     /// A topology with names no other test uses.

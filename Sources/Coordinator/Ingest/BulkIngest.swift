@@ -34,6 +34,9 @@ public final class BulkIngest {
     public func run(_ paths: [String], report: (IngestReport) -> Void,
                     progress: (IngestProgress) -> Void = { _ in }) throws -> IngestProgress {
         let store = MarketStore(db: db)
+        // The partitions of every day at once: a history's past years get one each (not one per
+        // month, as they would when its first batch alone was asked).
+        _ = try store.partitions(for: paths.compactMap { DailyFileName($0)?.day })
         if try rebuildsIndexes(paths, store) {
             var held: [IngestReport] = []
             do {

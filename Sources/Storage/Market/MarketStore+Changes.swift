@@ -65,17 +65,26 @@ extension MarketStore {
     /// have been read from to be used with ``ohlcvChanges(since:)`` again: this server (its
     /// system identifier) on this timeline (a new one after a point-in-time restore or a
     /// promotion, which hand out transaction ids again), this database (its oid, new when it is
-    /// created again) and this `ohlcv` (its file node, new after a `TRUNCATE` or a rewrite).
-    /// Snapshots of another say nothing about this one's changes. Nil while the trigger that
-    /// notes the changes is not enabled as migration 16 leaves it: changes would go unseen.
+    /// created again) and this `ohlcv` (its oid, and the file node of each partition rewritten
+    /// since it was made: a `TRUNCATE`, a `VACUUM FULL`, a column's new type). Snapshots of
+    /// another say nothing about this one's changes. A month's new partition leaves it as it
+    /// was (a table's first file node is its oid). Nil while the trigger that notes the changes
+    /// is not enabled as migration 16 leaves it, on the table and on every partition: changes
+    /// would go unseen.
     public func windowCacheIdentity() throws -> String? {
         try db.query("""
-            SELECT CASE WHEN (SELECT tgenabled FROM pg_trigger
-                              WHERE tgrelid = 'ohlcv'::regclass AND tgname = 'ohlcv_changed') = 'A'
+            SELECT CASE WHEN NOT EXISTS (
+                       SELECT 1 FROM pg_partition_tree('ohlcv') t
+                       WHERE NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = t.relid
+                                         AND g.tgname = 'ohlcv_changed' AND g.tgenabled = 'A'))
                    THEN (SELECT system_identifier FROM pg_control_system())::text || '/'
                         || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) || '/'
                         || (SELECT oid FROM pg_database WHERE datname = current_database())::text || '/'
-                        || pg_relation_filenode('ohlcv')::text END
+                        || 'ohlcv'::regclass::oid::text || '/'
+                        || coalesce((SELECT md5(string_agg(c.oid::text || ':' || c.relfilenode::text, ','
+                                                           ORDER BY c.oid))
+                                     FROM pg_partition_tree('ohlcv') t JOIN pg_class c ON c.oid = t.relid
+                                     WHERE t.isleaf AND c.relfilenode <> c.oid), 'made') END
             """).scalar
     }
 }

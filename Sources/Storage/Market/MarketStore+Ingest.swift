@@ -57,10 +57,16 @@ extension MarketStore {
             try db.query("DELETE FROM data_quality WHERE file_name = ANY($1::text[])", [PGArray.text(replaced.map(\.name))])
         }
         let files = toLoad.map { ($0.name, $0.file) }
+        let partitions = try partitions(for: days)
         // Straight into the tables. Only rows left behind outside the ledger of files (no
         // `ingested_files` row for a name that has data) can collide; then upsert instead.
         if freeze {
-            try copyRows(files, into: "ohlcv", freeze: true)
+            // COPY FREEZE names a partition, not the partitioned table: one stream per partition.
+            var byPartition: [String: [(name: String, file: DailyFile)]] = [:]
+            for f in files { byPartition[partitions[f.1.name.day]!, default: []].append(f) }
+            for (partition, part) in byPartition.sorted(by: { $0.key < $1.key }) {
+                try copyRows(part, into: partition, freeze: true)
+            }
             try copyFlags(files, into: "data_quality", freeze: true)
         } else {
             try db.execute("SAVEPOINT closebell_bulk_load")
@@ -133,9 +139,24 @@ extension MarketStore {
         return out
     }
 
-    /// Rows in `ohlcv`, as the planner estimates them (cheap; -1 before the first ANALYZE).
+    /// Rows in `ohlcv`, as the planner estimates them: the sum over its partitions (cheap; a
+    /// partition never analysed or vacuumed counts as empty).
     public func estimatedOHLCVRows() throws -> Int {
-        Int(try db.query("SELECT reltuples::bigint FROM pg_class WHERE oid = 'ohlcv'::regclass").scalar ?? "0") ?? 0
+        Int(try db.query("""
+            SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint FROM pg_partition_tree('ohlcv') t
+            JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf
+            """).scalar ?? "0") ?? 0
+    }
+
+    /// The partition of `ohlcv` each of `days` goes into, created when the day has none (its
+    /// month's, or a past year's: migration 18, `closebell_ohlcv_partitions`).
+    public func partitions(for days: [Day]) throws -> [Day: String] {
+        var out: [Day: String] = [:]
+        for row in try db.query("SELECT day::text, partition FROM closebell_ohlcv_partitions($1::date[])",
+                                [PGArray.text(Set(days).map(\.description))]).rows {
+            if let iso = row[0], let day = Day(iso: iso), let name = row[1] { out[day] = name }
+        }
+        return out
     }
 
     /// Every usable row of the files into `table` (shaped like `ohlcv`), by binary COPY

@@ -232,5 +232,6 @@ public enum Schema {
         Migration(version: 15, name: "names compared byte by byte", sql: Schema.byteOrderedNames),
         Migration(version: 16, name: "changes of market data noted", sql: Schema.ohlcvChanges),
         Migration(version: 17, name: "predictions keyed by day", sql: Schema.predictionsKeyedByDay),
+        Migration(version: 18, name: "ohlcv partitioned by date", sql: Schema.ohlcvPartitioned),
     ]
 }
