@@ -11,7 +11,7 @@ struct OperationPages {
             : HTML.message("The viewer role can look and export; launching needs the admin role.", kind: "note")
         // The latest trading day with data: what an operator launches most.
         let latest = (try? await service.db.read {
-            try $0.query("SELECT max(trading_date)::text FROM ohlcv").scalar
+            try $0.query("SELECT max(trading_date)::text FROM ingested_files WHERE rows_loaded > 0").scalar
         }) ?? nil
         let today = latest ?? String(Date().description.prefix(10))
         let models = HTML.escape(service.options.defaultModels)

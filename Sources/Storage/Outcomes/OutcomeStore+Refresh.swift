@@ -120,12 +120,12 @@ extension OutcomeStore {
         return (changed, asOf.sorted())
     }
 
-    /// The market's trading day before `day` (the newest with a row), by one step back in `ohlcv_by_date`
-    /// (ordered by the column, not by its text: `ORDER BY trading_date` would name the output column).
+    /// The market's trading day before `day`: the newest day of a file that loaded rows (a few
+    /// rows a day in `ingested_files`; `ohlcv_by_date` is a BRIN index, which gives no order).
     func previousTradingDay(market: String, before day: Day) throws -> Day? {
         try db.query("""
-            SELECT o.trading_date::text AS day FROM ohlcv o WHERE o.market = $1 AND o.trading_date < $2
-            ORDER BY o.trading_date DESC, o.market DESC LIMIT 1
+            SELECT max(trading_date)::text FROM ingested_files
+            WHERE market = $1 AND trading_date < $2 AND rows_loaded > 0
             """, [market, day.description]).scalar.flatMap(Day.init(iso:))
     }
 }
