@@ -35,8 +35,14 @@ public final class BulkIngest {
                     progress: (IngestProgress) -> Void = { _ in }) throws -> IngestProgress {
         let store = MarketStore(db: db)
         // The partitions of every day at once: a history's past years get one each (not one per
-        // month, as they would when its first batch alone was asked).
-        _ = try store.partitions(for: paths.compactMap { DailyFileName($0)?.day })
+        // month, as they would when its first batch alone was asked). Should that fail, each
+        // batch asks for its own, and a file that cannot have one fails alone.
+        do {
+            _ = try store.partitions(for: paths.compactMap { DailyFileName($0)?.day })
+        } catch let e as PGError where !e.isConnectionLoss {
+            logger.warning("ohlcv's partitions were not made ahead", metadata: ["error": "\(e)"])
+        }
+        let rowsBefore = try store.estimatedOHLCVRows()
         if try rebuildsIndexes(paths, store) {
             var held: [IngestReport] = []
             do {
@@ -62,7 +68,21 @@ public final class BulkIngest {
                                metadata: ["error": "\(e)"])
             }
         }
-        return try pump(paths, load: { try self.load($0, store) }, report: report, progress: progress)
+        let state = try pump(paths, load: { try self.load($0, store) }, report: report, progress: progress)
+        try analyzeIfGrown(store, by: state.loaded, from: rowsBefore)
+        return state
+    }
+
+    /// Gathers `ohlcv`'s statistics after a load of at least a tenth of the rows it held (what
+    /// autovacuum does for a table, and never for a partitioned one: its partitions it analyses,
+    /// the whole table's statistics — which joins and groupings on it are planned with — only
+    /// an `ANALYZE` of it gives).
+    func analyzeIfGrown(_ store: MarketStore, by loaded: Int, from rows: Int) throws {
+        guard loaded > 0, loaded * 10 >= rows else { return }
+        let t0 = Date()
+        try store.analyzeOHLCV()
+        logger.info("ohlcv analysed",
+                    metadata: ["rows_loaded": "\(loaded)", "seconds": "\(Date().timeIntervalSince(t0))"])
     }
 
     /// Whether to drop and rebuild `ohlcv`'s indexes: as configured, else when the files not

@@ -65,12 +65,12 @@ extension MarketStore {
     /// have been read from to be used with ``ohlcvChanges(since:)`` again: this server (its
     /// system identifier) on this timeline (a new one after a point-in-time restore or a
     /// promotion, which hand out transaction ids again), this database (its oid, new when it is
-    /// created again) and this `ohlcv` (its oid, and the file node of each partition rewritten
-    /// since it was made: a `TRUNCATE`, a `VACUUM FULL`, a column's new type). Snapshots of
-    /// another say nothing about this one's changes. A month's new partition leaves it as it
-    /// was (a table's first file node is its oid). Nil while the trigger that notes the changes
-    /// is not enabled as migration 16 leaves it, on the table and on every partition: changes
-    /// would go unseen.
+    /// created again) and this `ohlcv` (its oid, and each partition's oid and file node: a new
+    /// file node after a `TRUNCATE`, a `VACUUM FULL` or a column's new type; a partition dropped
+    /// or detached, which no trigger notes). Snapshots of another say nothing about this one's
+    /// changes. A partition made for a new month changes it too: that day's run reads its
+    /// windows whole, once a month. Nil while the trigger that notes the changes is not enabled
+    /// as migration 16 leaves it, on the table and on every partition: changes would go unseen.
     public func windowCacheIdentity() throws -> String? {
         try db.query("""
             SELECT CASE WHEN NOT EXISTS (
@@ -81,10 +81,8 @@ extension MarketStore {
                         || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) || '/'
                         || (SELECT oid FROM pg_database WHERE datname = current_database())::text || '/'
                         || 'ohlcv'::regclass::oid::text || '/'
-                        || coalesce((SELECT md5(string_agg(c.oid::text || ':' || c.relfilenode::text, ','
-                                                           ORDER BY c.oid))
-                                     FROM pg_partition_tree('ohlcv') t JOIN pg_class c ON c.oid = t.relid
-                                     WHERE t.isleaf AND c.relfilenode <> c.oid), 'made') END
+                        || (SELECT md5(string_agg(c.oid::text || ':' || c.relfilenode::text, ',' ORDER BY c.oid))
+                            FROM pg_partition_tree('ohlcv') t JOIN pg_class c ON c.oid = t.relid) END
             """).scalar
     }
 }

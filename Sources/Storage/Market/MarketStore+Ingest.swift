@@ -48,11 +48,14 @@ extension MarketStore {
         try declareChangedDays(days.min()!, days.max()!)
         let replaced = toLoad.filter(\.replaces)
         if !replaced.isEmpty {
+            // The days' bounds as well, so that only their partitions are read.
+            let replacedDays = replaced.map(\.file.name.day)
             try db.query("""
                 DELETE FROM ohlcv o USING unnest($1::text[], $2::date[], $3::text[]) AS f(market, day, name)
                 WHERE o.market = f.market AND o.trading_date = f.day AND o.source_file = f.name
-                """, [PGArray.text(replaced.map(\.file.name.market)), PGArray.text(replaced.map(\.file.name.day.description)),
-                      PGArray.text(replaced.map(\.name))])
+                  AND o.trading_date BETWEEN $4 AND $5
+                """, [PGArray.text(replaced.map(\.file.name.market)), PGArray.text(replacedDays.map(\.description)),
+                      PGArray.text(replaced.map(\.name)), replacedDays.min()!.description, replacedDays.max()!.description])
             try db.query("DELETE FROM ingest_rejects WHERE file_name = ANY($1::text[])", [PGArray.text(replaced.map(\.name))])
             try db.query("DELETE FROM data_quality WHERE file_name = ANY($1::text[])", [PGArray.text(replaced.map(\.name))])
         }
@@ -124,9 +127,14 @@ extension MarketStore {
         for statement in Schema.marketKeys { try db.execute(statement) }
         // Statistics at once, not when autovacuum comes round: without them a backfill's plan
         // right after a history load sorted 2.1M rows on disk (1.9 s instead of 0.4 s).
-        // Only the columns queries filter, join or sort on: 0.15 s less than every column.
-        try db.execute("ANALYZE ohlcv (market, symbol, trading_date, source_file)")
+        try analyzeOHLCV()
         try db.execute("ANALYZE data_quality (market, symbol, trading_date, file_name)")
+    }
+
+    /// Gathers the statistics of `ohlcv` — the whole table's, and each partition's — on the
+    /// columns queries filter, join or sort on (0.15 s less than every column, 2.4M rows).
+    public func analyzeOHLCV() throws {
+        try db.execute("ANALYZE ohlcv (market, symbol, trading_date, source_file)")
     }
 
     /// The checksum recorded for each of `names` that was ingested before.

@@ -9,8 +9,9 @@ extension Schema {
     /// one on their days, or one that declared nothing (an operator's `UPDATE`, a `TRUNCATE`),
     /// makes it read them again. One row per statement, not per row: a COPY of millions of
     /// rows adds one. Rows are a few a day and are kept: a cache may be days old. It fires as a
-    /// replica too; a trigger disabled by hand, or a table rewrite, goes unseen: restart watchers
-    /// (a window cache file is not used while the trigger is disabled, nor after a rewrite).
+    /// replica too; a trigger disabled by hand, a table rewrite, or a partition dropped or detached
+    /// goes unseen: restart watchers (a window cache file is not used while the trigger is
+    /// disabled, nor after a rewrite or a change of partitions).
     static let ohlcvChanges = """
         CREATE TABLE ohlcv_changes (
             xid  xid8 NOT NULL,

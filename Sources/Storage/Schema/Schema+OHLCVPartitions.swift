@@ -2,13 +2,15 @@ extension Schema {
     /// The function that gives each trading day its partition of `ohlcv`, creating one when the
     /// day has none (``MarketStore/partitions(for:)`` calls it before rows go in).
     ///
-    /// The current year is partitioned by month (`ohlcv_YYYYMM`), so a day's rows share the leaves
-    /// of one month's keys. A year before the newest one asked for or held — a history being
-    /// loaded — gets one partition (`ohlcv_YYYY`), unless it has months already: 20 years of
-    /// history are ~20 tables, not 240 (each costs a few milliseconds to make, and every
-    /// query that cannot prune plans each one). A partition is a table made like `ohlcv` and
+    /// The newest year is partitioned by month (`ohlcv_YYYYMM`), so a day's rows share the leaves
+    /// of one month's keys. A year before the newest one asked for or held (never later than the
+    /// server's clock) — a history being loaded — gets one partition (`ohlcv_YYYY`), unless it
+    /// has months already: 20 years of history are ~20 tables, not 240 (each costs a few
+    /// milliseconds to make, and every query that cannot prune plans each one). Months pile up
+    /// at 12 a year and are never merged. A partition is a table made like `ohlcv` and
     /// attached to it, which builds its keys as the parent has them (none during a bulk load:
-    /// the rebuild makes them). Attaching locks the parent `SHARE UPDATE EXCLUSIVE`, which
+    /// the rebuild makes them); a table of that name that is not attached (detached by hand) is
+    /// an error that says so. Attaching locks the parent `SHARE UPDATE EXCLUSIVE`, which
     /// neither reads nor writes wait for (`CREATE TABLE … PARTITION OF` would lock out every
     /// reader); taken before looking again, it also makes two ingests creating one partition
     /// take turns. Each partition gets its own `ohlcv_changed` trigger: a statement naming a
@@ -24,25 +26,32 @@ extension Schema {
             newest int;
             first date;
             name text;
+            attached text[] := ARRAY(SELECT relid::regclass::text FROM pg_partition_tree('ohlcv') WHERE isleaf);
         BEGIN
-            SELECT greatest((SELECT max(extract(year FROM x))::int FROM unnest(days) x),
-                            (SELECT max(substr(relid::regclass::text, 7, 4)::int) FROM pg_partition_tree('ohlcv')
-                             WHERE isleaf AND relid::regclass::text ~ '^ohlcv_[0-9]{4}([0-9]{2})?$'))
-              INTO newest;
+            -- The newest year asked for or held, but never past the server's: a mistyped file of
+            -- 2082 must not make this year's months one table.
+            newest := least(greatest((SELECT max(extract(year FROM x))::int FROM unnest(days) x),
+                                     (SELECT max(substr(a, 7, 4)::int) FROM unnest(attached) a
+                                      WHERE a ~ '^ohlcv_[0-9]{4}([0-9]{2})?$')),
+                            extract(year FROM current_date)::int);
             FOR d IN SELECT DISTINCT x FROM unnest(days) x WHERE x IS NOT NULL ORDER BY 1 LOOP
                 y := 'ohlcv_' || to_char(d, 'YYYY');
                 m := 'ohlcv_' || to_char(d, 'YYYYMM');
-                IF to_regclass(y) IS NULL AND to_regclass(m) IS NULL THEN
-                    LOCK TABLE ohlcv IN SHARE UPDATE EXCLUSIVE MODE;
-                    IF to_regclass(y) IS NULL AND to_regclass(m) IS NULL THEN
-                        IF extract(year FROM d) < newest AND NOT EXISTS (
-                               SELECT 1 FROM pg_partition_tree('ohlcv')
-                               WHERE isleaf AND relid::regclass::text ~ ('^' || y || '[0-9]{2}$')) THEN
+                IF NOT (y = ANY(attached) OR m = ANY(attached)) THEN
+                    LOCK TABLE ONLY ohlcv IN SHARE UPDATE EXCLUSIVE MODE;
+                    attached := ARRAY(SELECT relid::regclass::text FROM pg_partition_tree('ohlcv') WHERE isleaf);
+                    IF NOT (y = ANY(attached) OR m = ANY(attached)) THEN
+                        IF extract(year FROM d) < newest
+                           AND NOT EXISTS (SELECT 1 FROM unnest(attached) a WHERE a ~ ('^' || y || '[0-9]{2}$')) THEN
                             name := y;
                             first := date_trunc('year', d)::date;
                         ELSE
                             name := m;
                             first := date_trunc('month', d)::date;
+                        END IF;
+                        IF to_regclass(name) IS NOT NULL THEN
+                            RAISE EXCEPTION 'table % exists but is not a partition of ohlcv (detached?): '
+                                            'attach it, or rename it', name;
                         END IF;
                         EXECUTE format('CREATE TABLE %I (LIKE ohlcv)', name);
                         EXECUTE format('ALTER TABLE ohlcv ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', name,
@@ -52,16 +61,17 @@ extension Schema {
                                        'ON %I FOR EACH STATEMENT EXECUTE FUNCTION closebell_note_ohlcv_change()',
                                        name);
                         EXECUTE format('ALTER TABLE %I ENABLE ALWAYS TRIGGER ohlcv_changed', name);
+                        attached := attached || name;
                     END IF;
                 END IF;
                 day := d;
-                partition := coalesce(to_regclass(y), to_regclass(m))::text;
+                partition := CASE WHEN y = ANY(attached) THEN y ELSE m END;
                 RETURN NEXT;
             END LOOP;
         END $$;
         """
 
-    /// Migration 18: `ohlcv` partitioned by `trading_date` — the current year by month, the
+    /// Migration 18: `ohlcv` partitioned by `trading_date` — the newest year by month, the
     /// years before by year — its rows, columns, keys, trigger and the outcomes view unchanged.
     ///
     /// The primary key has to lead with the symbol (a backfill's ranges, the outcomes' next row
@@ -87,7 +97,7 @@ extension Schema {
         ALTER TABLE ohlcv ENABLE ALWAYS TRIGGER ohlcv_changed;
         \(ohlcvPartitionFunction)
         SELECT count(*) FROM closebell_ohlcv_partitions(ARRAY(SELECT DISTINCT trading_date FROM ohlcv_before_18));
-        INSERT INTO ohlcv SELECT * FROM ohlcv_before_18;
+        INSERT INTO ohlcv SELECT * FROM ohlcv_before_18 ORDER BY trading_date;  -- days together: ohlcv_by_date is BRIN
         DROP TABLE ohlcv_before_18;
         SET LOCAL maintenance_work_mem = '256MB';
         \(marketKeys[0]);
