@@ -84,7 +84,8 @@ extension Schema {
     /// their `LIMIT`; those that bind a day read one partition.
     ///
     /// The rows are copied into the new table (one pass; a large history takes a while, once),
-    /// the keys built after them by sorting.
+    /// the keys built after them: ``marketKeys`` as they are now, written out, so that this
+    /// migration stays what it shipped as whatever they become.
     static var ohlcvPartitioned: String {
         """
         ALTER TABLE ohlcv RENAME TO ohlcv_before_18;
@@ -100,8 +101,8 @@ extension Schema {
         INSERT INTO ohlcv SELECT * FROM ohlcv_before_18 ORDER BY trading_date;  -- days together: ohlcv_by_date is BRIN
         DROP TABLE ohlcv_before_18;
         SET LOCAL maintenance_work_mem = '256MB';
-        \(marketKeys[0]);
-        \(marketKeys[1]);
+        ALTER TABLE ohlcv ADD CONSTRAINT ohlcv_pkey PRIMARY KEY (symbol, trading_date, market);
+        CREATE INDEX ohlcv_by_date ON ohlcv USING brin (trading_date) WITH (pages_per_range = 16, autosummarize = on);
         ANALYZE ohlcv;
         \(outcomesViewInKeyOrder)
         GRANT SELECT ON ohlcv, prediction_outcomes TO \(analystRole);
