@@ -43,7 +43,7 @@ public final class BulkIngest {
             logger.warning("ohlcv's partitions were not made ahead", metadata: ["error": "\(e)"])
         }
         let rowsBefore = try store.estimatedOHLCVRows()
-        if try rebuildsIndexes(paths, store) {
+        if try rebuildsIndexes(paths, store, rows: rowsBefore) {
             var held: [IngestReport] = []
             do {
                 let state = try db.transaction {
@@ -87,7 +87,8 @@ public final class BulkIngest {
 
     /// Whether to drop and rebuild `ohlcv`'s indexes: as configured, else when the files not
     /// ingested before hold (by their size) at least 1,000,000 rows and more than the table does.
-    func rebuildsIndexes(_ paths: [String], _ store: MarketStore) throws -> Bool {
+    /// `rows`: what the table holds (``MarketStore/estimatedOHLCVRows()``).
+    func rebuildsIndexes(_ paths: [String], _ store: MarketStore, rows held: Int) throws -> Bool {
         if let forced = options.rebuildIndexes { return forced }
         let known = try store.recordedChecksums(paths.map(DailyFileName.baseName))
         let bytes = paths.filter { known[DailyFileName.baseName($0)] == nil }.reduce(0) { total, p in
@@ -95,7 +96,7 @@ public final class BulkIngest {
         }
         let rows = bytes / IngestOptions.bytesPerRow
         guard rows >= 1_000_000 else { return false }
-        return rows > (try store.estimatedOHLCVRows())
+        return rows > held
     }
 
     /// Parses on a second thread, loads on this one, batch by batch.
